@@ -1,0 +1,160 @@
+//! OpenAI SSE stream → canonical chunks.
+
+use llmux_types::{ChatChunk, Error, ErrorKind, strip_nulls};
+
+use crate::sse::{SseEvent, SseParser};
+
+/// Decodes an OpenAI-format SSE body (`data: {chunk}` … `data: [DONE]`).
+///
+/// Chunks come out as LiteLLM relays them: `null` fields dropped. An `{"error": …}` event
+/// in the stream becomes an [`Error`].
+#[derive(Debug)]
+pub struct OpenAiStreamDecoder {
+    provider: &'static str,
+    sse: SseParser,
+    events: Vec<SseEvent>,
+    done: bool,
+}
+
+impl OpenAiStreamDecoder {
+    pub fn new(provider: &'static str) -> Self {
+        Self {
+            provider,
+            sse: SseParser::new(),
+            events: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Feeds a piece of the body.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
+        self.sse.feed(bytes, &mut self.events)?;
+        self.drain()
+    }
+
+    /// End of body.
+    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        self.sse.finish(&mut self.events)?;
+        self.drain()
+    }
+
+    /// Whether `data: [DONE]` was seen.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn drain(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        let mut out = Vec::with_capacity(self.events.len());
+        for event in self.events.drain(..) {
+            let data = event.data.trim();
+            if data == "[DONE]" {
+                self.done = true;
+                continue;
+            }
+            if data.is_empty() {
+                continue;
+            }
+            out.push(decode_chunk(self.provider, data)?);
+        }
+        Ok(out)
+    }
+}
+
+fn decode_chunk(provider: &str, data: &str) -> Result<ChatChunk, Error> {
+    let chunk: Result<ChatChunk, _> = serde_json::from_str(data);
+    match chunk {
+        Ok(mut chunk) => {
+            strip_nulls(&mut chunk.extra);
+            for choice in &mut chunk.choices {
+                strip_nulls(&mut choice.extra);
+                strip_nulls(&mut choice.delta.extra);
+            }
+            Ok(chunk)
+        }
+        Err(parse_err) => {
+            // Upstreams report failures mid-stream as `{"error": {...}}`.
+            let value: serde_json::Value = serde_json::from_str(data).map_err(|e| {
+                Error::new(
+                    ErrorKind::Api,
+                    format!("{provider} sent a stream event that is not JSON: {e}"),
+                )
+                .with_provider(provider)
+            })?;
+            match value.get("error") {
+                Some(err) => {
+                    let message = err
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .map_or_else(|| err.to_string(), str::to_owned);
+                    Err(Error::new(
+                        ErrorKind::Api,
+                        format!("{provider} stream error: {message}"),
+                    )
+                    .with_provider(provider))
+                }
+                None => Err(Error::new(
+                    ErrorKind::Api,
+                    format!("{provider} sent a chunk llmux cannot read: {parse_err}"),
+                )
+                .with_provider(provider)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = concat!(
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"h\u{e9}llo \u{1f600}\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}\n\n",
+        "data: [DONE]\n\n"
+    );
+
+    fn decode(pieces: &[&[u8]]) -> Vec<ChatChunk> {
+        let mut d = OpenAiStreamDecoder::new("openai");
+        let mut out = Vec::new();
+        for p in pieces {
+            out.extend(d.feed(p).unwrap());
+        }
+        out.extend(d.finish().unwrap());
+        assert!(d.is_done());
+        out
+    }
+
+    #[test]
+    fn decodes_and_drops_nulls() {
+        let chunks = decode(&[BODY.as_bytes()]);
+        assert_eq!(chunks.len(), 5);
+        let first = serde_json::to_value(&chunks[0]).unwrap();
+        assert_eq!(
+            first["choices"][0],
+            serde_json::json!({"index": 0, "delta": {"role": "assistant", "content": ""}})
+        );
+        assert!(first.get("usage").is_none());
+        assert_eq!(chunks[4].usage.as_ref().unwrap().total_tokens, 3);
+    }
+
+    #[test]
+    fn any_split_decodes_like_the_whole_body() {
+        let whole = decode(&[BODY.as_bytes()]);
+        let bytes = BODY.as_bytes();
+        for cut in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(cut);
+            assert_eq!(decode(&[a, b]), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn error_events_become_errors() {
+        let mut d = OpenAiStreamDecoder::new("openai");
+        let err = d
+            .feed(b"data: {\"error\":{\"message\":\"overloaded\"}}\n\n")
+            .unwrap_err();
+        assert!(err.message.contains("overloaded"));
+    }
+}
