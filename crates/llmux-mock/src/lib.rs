@@ -1,1 +1,227 @@
-//! llmux-mock
+//! `llmux-mock`: a fast, deterministic fake LLM upstream for llmux's tests and benchmarks.
+//!
+//! Start it in-process with [`MockServer::start`] (binds `127.0.0.1:0`) and point a gateway
+//! deployment's `api_base` at [`MockServer::url`], or run the `llmux-mock` binary
+//! (`llmux-mock --port 18181 [--host 127.0.0.1] [--no-record]`).
+//!
+//! Every answer is fixed: the assistant always says `"Hello! How can I help you today?"`,
+//! usage is always 12 prompt / 9 completion tokens, ids are `chatcmpl-mock0001`, `cmpl-mock0001`,
+//! `msg_mock01`, `call_mock_0`, `toolu_mock01`, and `created` is `1700000000`. Only the `model`
+//! is echoed from the request (default `gpt-4o-mini`, `text-embedding-3-small` for embeddings,
+//! `claude-sonnet-4-5` for messages).
+//!
+//! # Routes
+//!
+//! Routes match on the path **suffix**, so any `api_base` prefix works
+//! (`/v1/chat/completions`, `/openai/deployments/d/chat/completions?api-version=x`, …).
+//!
+//! | Route | Answer |
+//! |---|---|
+//! | `POST …/chat/completions` | OpenAI chat completion. `n` gives n choices. With `tools` (unless the last message has role `tool` or `tool_choice` is `"none"`) it calls the forced tool (`tool_choice.function.name`) or else the first tool, with arguments built from the tool's JSON schema (required and enum properties; string → `"Paris"` for `location` else `"x"`, integer → 42, number → 1.5, boolean → true, enum → first value). `"stream": true` gives SSE: a role chunk, content chunks `"Hello"`, `"! How can"`, `" I help you today?"`, a finish chunk, a usage chunk with `choices: []` if `stream_options.include_usage` (then every other chunk has `"usage": null`), and `data: [DONE]`. Tool-call streams send the id/name with empty arguments, then the arguments in two halves. |
+//! | `POST …/completions` | OpenAI text completion (`object: "text_completion"`), streamed like chat when `"stream": true`. |
+//! | `POST …/embeddings` | OpenAI embeddings: one item per input (string, strings, token array or token arrays), `dimensions` floats (default 8) from the exactly representable pattern `0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.0625, -1.0` plus `i * 0.0078125` for item `i`; `encoding_format: "base64"` gives little-endian f32 bytes in base64. Usage is 5 tokens per input. |
+//! | `POST …/messages` | Anthropic Messages API. With `tools` (unless the last message carries a `tool_result` or `tool_choice.type` is `none`) it answers with a text block `"Let me look that up."` and a `tool_use` block for `tool_choice.name` or the first tool. `"stream": true` gives Anthropic's SSE events (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`). |
+//! | `GET …/models` | One model, `gpt-4o-mini`. |
+//! | `GET /health` | `{"status":"ok"}` |
+//! | anything else | 404 with an OpenAI-style error. |
+//!
+//! A body that is not valid JSON of the expected shape gets a 400 in the provider's error format.
+//!
+//! # Path-prefix controls
+//!
+//! Controls are leading path segments, may be combined in any order, and are stripped before
+//! routing: `/fail_first/2/error/429/v1/chat/completions`.
+//!
+//! | Control | Effect |
+//! |---|---|
+//! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape, or Anthropic shape on `…/messages`). 401, 429 (with `retry-after: 1`), 500 and 529 have realistic messages; `/error/400_context` is a context-length error. |
+//! | `/fail_first/{n}` | Only the first `n` requests with this exact control prefix get the error (default 500 if no `/error`); later ones succeed. |
+//! | `/retry_after/{secs}` | Adds `retry-after: {secs}` to the error response. |
+//! | `/delay/{ms}` | Sleep before answering. |
+//! | `/chunks/{n}` | Streams carry `n` content chunks of `"tok "` instead of the default three. |
+//! | `/break_stream` | Streams stop after the first content chunk and the connection is aborted (no `[DONE]` / `message_stop`, incomplete chunked body). |
+//! | `/bad_json` | 200 with a body that is not valid JSON (an SSE event with broken JSON for streams). |
+//!
+//! # Recording
+//!
+//! Every request except `GET …/models` and `GET /health` is recorded (including ones answered
+//! with a control error), with its original path; see [`MockServer::requests`]. Recording can be
+//! switched off with [`MockState::set_recording`] (the binary's `--no-record`).
+
+mod anthropic;
+mod control;
+mod embeddings;
+mod errors;
+mod handler;
+mod openai;
+mod record;
+mod template;
+mod tools;
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use record::RecordedRequest;
+
+/// A router serving the mock with a fresh [`MockState`] (recording on).
+pub fn router() -> Router {
+    MockState::new().router()
+}
+
+/// Shared state of a mock: the request log and the `/fail_first` counters. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct MockState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    not_recording: AtomicBool,
+    requests: Mutex<Vec<RecordedRequest>>,
+    fail_counts: Mutex<HashMap<String, usize>>,
+}
+
+impl MockState {
+    /// A fresh state with recording on.
+    pub fn new() -> Self {
+        openai::warm_up();
+        anthropic::warm_up();
+        Self::default()
+    }
+
+    /// A router serving the mock with this state.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .fallback(handler::handle)
+            .with_state(self.clone())
+    }
+
+    /// Turn request recording on or off (off for benchmarks).
+    pub fn set_recording(&self, on: bool) {
+        self.inner.not_recording.store(!on, Ordering::Relaxed);
+    }
+
+    /// Every recorded request so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.inner.requests).clone()
+    }
+
+    /// Forget the recorded requests and reset the `/fail_first` counters.
+    pub fn clear(&self) {
+        lock(&self.inner.requests).clear();
+        lock(&self.inner.fail_counts).clear();
+    }
+
+    fn recording(&self) -> bool {
+        !self.inner.not_recording.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, request: RecordedRequest) {
+        lock(&self.inner.requests).push(request);
+    }
+
+    /// Count one more request under a `/fail_first` prefix; returns how many came before it.
+    fn bump(&self, prefix: &str) -> usize {
+        let mut counts = lock(&self.inner.fail_counts);
+        let count = counts.entry(prefix.to_owned()).or_insert(0);
+        *count += 1;
+        *count - 1
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A mock server running in a spawned tokio task; dropping it shuts the server down.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    state: MockState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Bind `127.0.0.1:0` and serve in a spawned tokio task.
+    pub async fn start() -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::start_on(listener).await
+    }
+
+    /// Serve on an already bound listener with a fresh state.
+    pub async fn start_on(listener: TcpListener) -> std::io::Result<MockServer> {
+        Self::start_with(listener, MockState::new()).await
+    }
+
+    /// Serve on an already bound listener with the given state.
+    pub async fn start_with(
+        listener: TcpListener,
+        state: MockState,
+    ) -> std::io::Result<MockServer> {
+        let addr = listener.local_addr()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let listener = listener.tap_io(|tcp| {
+            tcp.set_nodelay(true).ok();
+        });
+        let app = state.router();
+        tokio::spawn(async move {
+            let stop = async {
+                stopped.await.ok();
+            };
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+                .ok();
+        });
+        Ok(MockServer {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, to use as an `api_base` (append controls and `/v1` as needed).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's shared state.
+    pub fn state(&self) -> &MockState {
+        &self.state
+    }
+
+    /// Every request received so far (not `GET …/models` or `/health`), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests()
+    }
+
+    /// Forget the recorded requests and reset the `/fail_first` counters.
+    pub fn clear(&self) {
+        self.state.clear();
+    }
+
+    /// Turn request recording on or off.
+    pub fn set_recording(&self, on: bool) {
+        self.state.set_recording(on);
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The single request handler: controls, recording, then routing on the path suffix.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::control::{self, Controls, ErrorControl};
+use crate::errors::{self, Family};
+use crate::record::RecordedRequest;
+use crate::template::{json_ok, response, sse_response};
+use crate::{MockState, anthropic, embeddings, openai};
+
+/// What a request asks for, from its method and (control-stripped) path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Chat,
+    Completion,
+    Embeddings,
+    Messages,
+    Models,
+    Health,
+    Unknown,
+}
+
+impl Route {
+    fn of(method: &Method, path: &str) -> Self {
+        let path = path.trim_end_matches('/');
+        if *method == Method::POST {
+            if path.ends_with("/chat/completions") {
+                return Self::Chat;
+            } else if path.ends_with("/completions") {
+                return Self::Completion;
+            } else if path.ends_with("/embeddings") {
+                return Self::Embeddings;
+            } else if path.ends_with("/messages") {
+                return Self::Messages;
+            }
+        } else if *method == Method::GET {
+            if path.ends_with("/models") {
+                return Self::Models;
+            } else if path == "/health" {
+                return Self::Health;
+            }
+        }
+        Self::Unknown
+    }
+
+    fn family(self) -> Family {
+        if self == Self::Messages {
+            Family::Anthropic
+        } else {
+            Family::OpenAi
+        }
+    }
+}
+
+/// Handle any request.
+pub(crate) async fn handle(State(state): State<MockState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let (controls, route_path) = match control::parse(path) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            return errors::bad_request(Route::of(&parts.method, path).family(), &message);
+        }
+    };
+    let route = Route::of(&parts.method, route_path);
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return errors::bad_request(route.family(), "could not read the request body");
+    };
+    if !matches!(route, Route::Models | Route::Health) && state.recording() {
+        state.record(RecordedRequest::new(&parts, &body));
+    }
+    let error = controls.error.or_else(|| {
+        controls.fail_first.map(|_| ErrorControl {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            context: false,
+        })
+    });
+    let fail = match controls.fail_first {
+        Some(n) => state.bump(controls.prefix) < n,
+        None => true,
+    };
+    if let Some(ms) = controls.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if let Some(error) = error.filter(|_| fail) {
+        return errors::control_error(route.family(), error, controls.retry_after);
+    }
+    if controls.bad_json && route != Route::Health {
+        return bad_json(&body);
+    }
+    respond(route, &parts.method, path, &body, &controls)
+}
+
+fn respond(
+    route: Route,
+    method: &Method,
+    path: &str,
+    body: &Bytes,
+    controls: &Controls<'_>,
+) -> Response {
+    match route {
+        Route::Chat => openai::chat(body, controls),
+        Route::Completion => openai::completion(body, controls),
+        Route::Embeddings => embeddings::embeddings(body),
+        Route::Messages => anthropic::messages(body, controls),
+        Route::Models => openai::models(),
+        Route::Health => json_ok(Bytes::from_static(br#"{"status":"ok"}"#)),
+        Route::Unknown => errors::not_found(method.as_str(), path),
+    }
+}
+
+/// A 200 whose body is not valid JSON (an SSE event with broken JSON for stream requests).
+fn bad_json(body: &Bytes) -> Response {
+    #[derive(Deserialize)]
+    struct StreamFlag {
+        stream: Option<bool>,
+    }
+    let stream = serde_json::from_slice::<StreamFlag>(body).is_ok_and(|r| r.stream == Some(true));
+    if stream {
+        let event = Bytes::from_static(b"data: {\"id\":\"chatcmpl-mock0001\",\"choices\":[{\n\n");
+        let done = Bytes::from_static(b"data: [DONE]\n\n");
+        return sse_response(vec![event, done], false);
+    }
+    let text = Bytes::from_static(b"{\"id\":\"chatcmpl-mock0001\",\"object\":\"chat.completion\",\"choices\":[{ this is not json");
+    response(StatusCode::OK, "application/json", text)
+}
