@@ -1,1 +1,117 @@
-fn main() {}
+//! `llmux`: the gateway binary. `llmux --config config.yaml --port 4000`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use llmux_server::AppState;
+use llmux_server::config::{Config, LitellmParams, ModelEntry};
+use tracing::{info, warn};
+
+/// A drop-in replacement for the LiteLLM proxy.
+#[derive(Debug, Parser)]
+#[command(name = "llmux", version, about)]
+struct Cli {
+    /// LiteLLM-format config.yaml.
+    #[arg(long, env = "CONFIG_FILE_PATH")]
+    config: Option<PathBuf>,
+    /// Serve a single model (as `litellm --model`), e.g. `openai/gpt-4o-mini`.
+    #[arg(long)]
+    model: Option<String>,
+    #[arg(long, default_value = "0.0.0.0")]
+    host: String,
+    #[arg(long, default_value_t = 4000, env = "PORT")]
+    port: u16,
+    /// Accepted for LiteLLM compatibility; llmux uses every core in one process.
+    #[arg(long = "num_workers")]
+    num_workers: Option<usize>,
+    /// Verbose logs.
+    #[arg(long = "detailed_debug")]
+    detailed_debug: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = if cli.detailed_debug { "debug" } else { "info" };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LLMUX_LOG")
+                .unwrap_or_else(|_| filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llmux: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = match &cli.config {
+        Some(path) => Config::from_path(path)?,
+        None => Config::default(),
+    };
+    if let Some(model) = &cli.model {
+        config.model_list.push(ModelEntry {
+            model_name: model.clone(),
+            litellm_params: LitellmParams {
+                model: model.clone(),
+                ..LitellmParams::default()
+            },
+            model_info: serde_json::Map::new(),
+        });
+    }
+    for w in config.warnings() {
+        warn!("config: {w}");
+    }
+    let unsupported = config.unsupported_keys();
+    if !unsupported.is_empty() {
+        warn!(
+            "config keys llmux does not act on yet (ignored): {}",
+            unsupported.join(", ")
+        );
+    }
+    let state = AppState::from_config(&config, &|name| std::env::var(name).ok())?;
+    if state.master_key.is_none() {
+        warn!("no general_settings.master_key: the gateway accepts every request");
+    }
+    let addr: SocketAddr = format!("{}:{}", cli.host, cli.port).parse()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(addr, Arc::new(state)))
+}
+
+async fn serve(addr: SocketAddr, state: Arc<AppState>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    info!(%addr, models = state.model_names.len(), "llmux listening");
+    let app = llmux_server::router(state);
+    // Without TCP_NODELAY each SSE chunk waits on Nagle's algorithm (~40 ms a stream).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

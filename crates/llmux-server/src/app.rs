@@ -1,0 +1,61 @@
+//! The HTTP application: routes and layers.
+//!
+//! Layers, outermost first:
+//! 1. `CatchPanicLayer`: a bug answers 500 in OpenAI's error shape instead of dropping
+//!    the connection (no handler is meant to panic; this is the last line).
+//! 2. `DefaultBodyLimit`: bodies over `general_settings.max_request_size_mb` get a 413
+//!    (handlers turn the rejection into LiteLLM's error body).
+//!
+//! Every API handler starts with [`crate::routes::Call::start`], which assigns the call
+//! id and checks the master key; health probes are open, as in LiteLLM.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::routes::{chat, completions, embeddings, health, models};
+use crate::state::AppState;
+
+/// The gateway's router over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.max_request_bytes;
+    Router::new()
+        .route("/v1/chat/completions", post(chat::chat_completions))
+        .route("/chat/completions", post(chat::chat_completions))
+        .route(
+            "/openai/deployments/{model}/chat/completions",
+            post(chat::azure_chat_completions),
+        )
+        .route("/v1/completions", post(completions::completions))
+        .route("/completions", post(completions::completions))
+        .route(
+            "/openai/deployments/{model}/completions",
+            post(completions::azure_completions),
+        )
+        .route("/v1/embeddings", post(embeddings::embeddings))
+        .route("/embeddings", post(embeddings::embeddings))
+        .route(
+            "/openai/deployments/{model}/embeddings",
+            post(embeddings::azure_embeddings),
+        )
+        .route("/v1/models", get(models::list_models))
+        .route("/models", get(models::list_models))
+        .route("/health/liveliness", get(health::liveliness))
+        .route("/health/liveness", get(health::liveliness))
+        .route("/health/readiness", get(health::readiness))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    crate::error::ApiError::from(llmux::Error::new(
+        llmux::ErrorKind::InternalServer,
+        "internal error in llmux",
+    ))
+    .into_response()
+}

@@ -1,0 +1,23 @@
+//! `GET /v1/models`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use llmux::ModelList;
+
+use super::{Call, json_response};
+use crate::state::AppState;
+
+/// LiteLLM's fixed `created` and `owned_by` for config models.
+const CREATED: u64 = 1_677_610_602;
+
+pub(crate) async fn list_models(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let call = match Call::start(&st, &headers) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let list = ModelList::new(st.model_names.iter().cloned(), CREATED, "openai");
+    json_response(&list).unwrap_or_else(|e| call.fail(e).into_response())
+}

@@ -1,0 +1,219 @@
+//! A resolved model string: everything needed to call one deployment, computed once.
+
+use std::time::Duration;
+
+use llmux_providers::{Capabilities, ParamPolicy, Provider, Target, resolve_provider};
+use llmux_registry::ModelInfo;
+use llmux_types::Error;
+
+use crate::{CallOptions, MockResponse};
+
+/// One callable deployment: provider, upstream model, credentials and limits.
+///
+/// Built once per `model_list` entry by the gateway (or per call by the free functions),
+/// so no request pays for provider resolution, environment look-ups or registry reads.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub provider: Provider,
+    /// The model as the provider names it.
+    pub model: String,
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub api_version: Option<String>,
+    pub organization: Option<String>,
+    pub azure_ad_token: Option<String>,
+    pub extra_headers: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    pub stream_timeout: Option<Duration>,
+    pub num_retries: u32,
+    pub params: ParamPolicy,
+    pub capabilities: Capabilities,
+    /// Registry entry (with config overrides), for prices and limits.
+    pub model_info: Option<ModelInfo>,
+    pub mock_response: Option<MockResponse>,
+}
+
+impl Deployment {
+    /// Resolves `model` with `opts`, filling unset credentials from the provider's
+    /// environment variables.
+    pub fn from_options(model: &str, opts: &CallOptions) -> Result<Self, Error> {
+        Self::from_options_with_env(model, opts, &|name| std::env::var(name).ok())
+    }
+
+    /// As [`Deployment::from_options`], with the environment given.
+    pub fn from_options_with_env(
+        model: &str,
+        opts: &CallOptions,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        let registry = llmux_registry::builtin();
+        let resolved = match resolve_provider(
+            model,
+            opts.custom_llm_provider.as_deref(),
+            opts.api_base.as_deref(),
+            |m| registry.get(m).and_then(|i| i.litellm_provider.clone()),
+        ) {
+            Ok(r) => r,
+            // A mocked call needs no provider (LiteLLM mocks any model string).
+            Err(_) if opts.mock_response.is_some() => llmux_providers::Resolved {
+                provider: Provider::OpenAi,
+                model: model.to_owned(),
+            },
+            Err(e) => return Err(e),
+        };
+        let provider = resolved.provider;
+        let from_env = |names: &[&str]| names.iter().find_map(|n| env(n).filter(|v| !v.is_empty()));
+        let model_info = registry
+            .lookup(&resolved.model, Some(provider.id()))
+            .map(|info| {
+                if opts.model_info.is_empty() {
+                    info.clone()
+                } else {
+                    info.with_overrides(&opts.model_info)
+                }
+            })
+            .or_else(|| {
+                (!opts.model_info.is_empty())
+                    .then(|| ModelInfo::default().with_overrides(&opts.model_info))
+            });
+        let capabilities =
+            model_info
+                .as_ref()
+                .map_or_else(Capabilities::default, |i| Capabilities {
+                    function_calling: i.supports_function_calling.unwrap_or(false),
+                    reasoning: i.supports_reasoning.unwrap_or(false),
+                    web_search: i.supports_web_search.unwrap_or(false),
+                });
+        Ok(Self {
+            provider,
+            model: resolved.model,
+            api_base: opts
+                .api_base
+                .clone()
+                .or_else(|| from_env(provider.base_env())),
+            api_key: opts
+                .api_key
+                .clone()
+                .or_else(|| from_env(provider.key_env())),
+            api_version: opts
+                .api_version
+                .clone()
+                .or_else(|| from_env(provider.version_env())),
+            organization: opts.organization.clone(),
+            azure_ad_token: opts.azure_ad_token.clone().or_else(|| match provider {
+                Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
+                _ => None,
+            }),
+            extra_headers: opts.extra_headers.clone(),
+            timeout: opts.timeout,
+            stream_timeout: opts.stream_timeout,
+            num_retries: opts.num_retries.unwrap_or(0),
+            params: ParamPolicy {
+                drop_params: opts.drop_params.unwrap_or(false),
+                additional_drop_params: opts.additional_drop_params.clone(),
+                allowed_openai_params: opts.allowed_openai_params.clone(),
+            },
+            capabilities,
+            model_info,
+            mock_response: opts.mock_response.clone(),
+        })
+    }
+
+    /// The sans-IO adapters' view of this deployment.
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            model: &self.model,
+            api_base: self.api_base.as_deref(),
+            api_key: self.api_key.as_deref(),
+            api_version: self.api_version.as_deref(),
+            organization: self.organization.as_deref(),
+            azure_ad_token: self.azure_ad_token.as_deref(),
+            extra_headers: &self.extra_headers,
+        }
+    }
+
+    /// Fails before any call when the provider needs a key and none was found.
+    pub(crate) fn check_credentials(&self) -> Result<(), Error> {
+        if self.provider.key_required() && self.api_key.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::new(
+                llmux_types::ErrorKind::Authentication,
+                format!(
+                    "{}Exception - no API key: set api_key or one of {}",
+                    self.provider.id(),
+                    self.provider.key_env().join(", ")
+                ),
+            )
+            .with_provider(self.provider.id()));
+        }
+        Ok(())
+    }
+
+    /// Cost in USD of a call with `usage`, from the registry price.
+    pub fn cost(&self, usage: &llmux_types::Usage) -> Option<f64> {
+        let info = self.model_info.as_ref()?;
+        info.cost(&llmux_registry::TokenUsage {
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            cached_prompt_tokens: usage.cached_tokens(),
+            cache_creation_tokens: usage
+                .extra
+                .get("cache_creation_input_tokens")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            reasoning_tokens: usage.reasoning_tokens(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "GROQ_API_KEY").then(|| "gsk-env".to_owned())
+    }
+
+    #[test]
+    fn resolves_provider_key_and_capabilities() {
+        let d = Deployment::from_options_with_env(
+            "groq/llama-3.3-70b-versatile",
+            &CallOptions::default(),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(d.provider.id(), "groq");
+        assert_eq!(d.model, "llama-3.3-70b-versatile");
+        assert_eq!(d.api_key.as_deref(), Some("gsk-env"));
+        assert!(d.capabilities.function_calling);
+    }
+
+    #[test]
+    fn missing_key_is_an_authentication_error() {
+        let d = Deployment::from_options_with_env(
+            "openai/gpt-4o-mini",
+            &CallOptions::default(),
+            &|_| None,
+        )
+        .unwrap();
+        let e = d.check_credentials().unwrap_err();
+        assert_eq!(e.status.as_u16(), 401);
+    }
+
+    #[test]
+    fn cost_follows_the_registry() {
+        let d = Deployment::from_options_with_env(
+            "openai/gpt-4o-mini",
+            &CallOptions::default(),
+            &|_| None,
+        )
+        .unwrap();
+        let usage = llmux_types::Usage {
+            prompt_tokens: 12,
+            completion_tokens: 9,
+            total_tokens: 21,
+            ..Default::default()
+        };
+        let cost = d.cost(&usage).unwrap();
+        assert!((cost - 7.2e-6).abs() < 1e-12, "{cost}");
+    }
+}

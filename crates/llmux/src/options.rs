@@ -1,0 +1,33 @@
+//! Per-call options, as LiteLLM's `completion(…)` keyword arguments.
+
+use std::time::Duration;
+
+use crate::MockResponse;
+
+/// Where and how to call, beyond the model string. Every field is optional; unset
+/// connection fields fall back to the provider's environment variables
+/// (`OPENAI_API_KEY`, `GROQ_API_KEY`, `AZURE_API_BASE`, …).
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub custom_llm_provider: Option<String>,
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub api_version: Option<String>,
+    pub organization: Option<String>,
+    pub azure_ad_token: Option<String>,
+    /// Total time for a non-streamed call; time to first byte and between chunks for a stream.
+    pub timeout: Option<Duration>,
+    /// Overrides `timeout` for streams.
+    pub stream_timeout: Option<Duration>,
+    /// Retries on the same deployment after a retryable failure (408, 409, 429, 5xx).
+    pub num_retries: Option<u32>,
+    /// Drop parameters the provider does not support instead of failing.
+    pub drop_params: Option<bool>,
+    pub additional_drop_params: Vec<String>,
+    pub allowed_openai_params: Vec<String>,
+    pub extra_headers: Vec<(String, String)>,
+    /// Answer without calling the provider (LiteLLM's `mock_response`).
+    pub mock_response: Option<MockResponse>,
+    /// Registry overrides for this model (a config's `model_info`).
+    pub model_info: serde_json::Map<String, serde_json::Value>,
+}
