@@ -32,7 +32,7 @@ use llmux_types::{
 
 pub use compat::{CATALOG, CompatProvider, Quirks};
 pub use error_text::{is_content_policy_violation, is_context_window_exceeded};
-pub use openai::OpenAiStreamDecoder;
+pub use openai::{OpenAiCompletionStreamDecoder, OpenAiStreamDecoder};
 pub use params::{Capabilities, ParamPolicy, ParamSpec, apply_param_policy};
 pub use resolve::{Resolved, resolve_provider};
 
@@ -171,6 +171,15 @@ impl Provider {
         }
     }
 
+    /// A decoder for this provider's text-completion stream.
+    pub fn completion_stream_decoder(self) -> CompletionStreamDecoder {
+        match self {
+            Self::OpenAi | Self::Azure | Self::Compat(_) => {
+                CompletionStreamDecoder::OpenAi(OpenAiCompletionStreamDecoder::new(self.id()))
+            }
+        }
+    }
+
     /// Maps an upstream error answer to the typed error.
     pub fn map_error(self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
         match self {
@@ -243,6 +252,28 @@ impl StreamDecoder {
 
     /// End of body: the last chunks, or an error if the stream was cut off.
     pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        match self {
+            Self::OpenAi(d) => d.finish(),
+        }
+    }
+}
+
+/// A text-completion stream decoder of any family.
+#[derive(Debug)]
+pub enum CompletionStreamDecoder {
+    OpenAi(OpenAiCompletionStreamDecoder),
+}
+
+impl CompletionStreamDecoder {
+    /// Feeds a piece of the body; returns the chunks it completes.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<CompletionResponse>, Error> {
+        match self {
+            Self::OpenAi(d) => d.feed(bytes),
+        }
+    }
+
+    /// End of body.
+    pub fn finish(&mut self) -> Result<Vec<CompletionResponse>, Error> {
         match self {
             Self::OpenAi(d) => d.finish(),
         }

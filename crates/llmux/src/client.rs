@@ -9,6 +9,7 @@ use llmux_types::{
 };
 
 use crate::shaping::StreamShape;
+use crate::stream::{ChatDecode, CompletionStream};
 use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body, relayed_headers};
 use crate::{ChatStream, Deployment, RequestOverrides};
 
@@ -91,7 +92,7 @@ impl Client {
         if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
             let chunks = mock.chunks(&req.model, req.n.unwrap_or(1), include_usage)?;
             return Ok(Reply {
-                value: ChatStream::from_chunks(chunks),
+                value: ChatStream::from_events(chunks),
                 provider: dep.provider,
                 attempts: 0,
                 headers: Vec::new(),
@@ -115,13 +116,11 @@ impl Client {
                 .stream_usage_has_cost()
                 .then_some(Deployment::cost as _),
         };
-        let stream = ChatStream::from_upstream(
-            dep.clone(),
-            up.response,
-            dep.provider.stream_decoder(),
+        let decoder = ChatDecode {
+            decoder: dep.provider.stream_decoder(),
             shape,
-            timeout,
-        );
+        };
+        let stream = ChatStream::from_upstream(dep.clone(), up.response, decoder, timeout);
         Ok(Reply {
             value: stream,
             provider: dep.provider,
@@ -175,6 +174,40 @@ impl Client {
         let value = dep.provider.parse_completion_response(&body)?;
         Ok(Reply {
             value,
+            provider: dep.provider,
+            attempts: up.attempts,
+            headers,
+            upstream_time,
+        })
+    }
+
+    /// A streamed legacy text completion on `dep`.
+    pub async fn text_completion_stream(
+        &self,
+        dep: &Deployment,
+        mut req: CompletionRequest,
+        o: &RequestOverrides,
+    ) -> Result<Reply<CompletionStream>, Error> {
+        dep.check_credentials()?;
+        req.model.clone_from(&dep.model);
+        req.stream = Some(true);
+        let http_req = dep.provider.build_completion_request(&req, &dep.target())?;
+        let timeout = o
+            .timeout
+            .or(dep.stream_timeout)
+            .or(dep.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let started = Instant::now();
+        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
+        let upstream_time = started.elapsed();
+        let stream = CompletionStream::from_upstream(
+            dep.clone(),
+            up.response,
+            dep.provider.completion_stream_decoder(),
+            timeout,
+        );
+        Ok(Reply {
+            value: stream,
             provider: dep.provider,
             attempts: up.attempts,
             headers,

@@ -184,7 +184,46 @@ mod tests {
         assert_eq!(d.provider.id(), "groq");
         assert_eq!(d.model, "llama-3.3-70b-versatile");
         assert_eq!(d.api_key.as_deref(), Some("gsk-env"));
+    }
+
+    #[test]
+    fn capabilities_come_from_the_registry() {
+        let opts = CallOptions::default();
+        let fc = Deployment::from_options_with_env(
+            "fireworks_ai/accounts/fireworks/models/firefunction-v2",
+            &opts,
+            &env,
+        );
+        assert!(fc.unwrap().capabilities.function_calling);
+        let plain = Deployment::from_options_with_env(
+            "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct",
+            &opts,
+            &env,
+        );
+        assert!(!plain.unwrap().capabilities.function_calling);
+    }
+
+    #[test]
+    fn config_model_info_overrides_the_registry() {
+        let mut opts = CallOptions::default();
+        opts.model_info.insert(
+            "supports_function_calling".into(),
+            serde_json::Value::Bool(true),
+        );
+        opts.model_info
+            .insert("input_cost_per_token".into(), serde_json::json!(1e-6));
+        let d = Deployment::from_options_with_env(
+            "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct",
+            &opts,
+            &env,
+        )
+        .unwrap();
         assert!(d.capabilities.function_calling);
+        let usage = llmux_types::Usage {
+            prompt_tokens: 10,
+            ..Default::default()
+        };
+        assert!((d.cost(&usage).unwrap() - 1e-5).abs() < 1e-15);
     }
 
     #[test]

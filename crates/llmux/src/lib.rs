@@ -54,7 +54,7 @@ pub use llmux_types::*;
 pub use mock::MockResponse;
 pub use options::CallOptions;
 pub use overrides::RequestOverrides;
-pub use stream::ChatStream;
+pub use stream::{ChatStream, CompletionStream, EventStream};
 
 use std::sync::OnceLock;
 
@@ -93,6 +93,19 @@ pub async fn text_completion(
     let dep = Deployment::from_options(&req.model, opts)?;
     Ok(default_client()
         .text_completion(&dep, req, &RequestOverrides::default())
+        .await?
+        .value)
+}
+
+/// A streamed legacy text completion.
+pub async fn text_completion_stream(
+    mut req: CompletionRequest,
+    opts: &CallOptions,
+) -> Result<CompletionStream, Error> {
+    req.stream = Some(true);
+    let dep = Deployment::from_options(&req.model, opts)?;
+    Ok(default_client()
+        .text_completion_stream(&dep, req, &RequestOverrides::default())
         .await?
         .value)
 }

@@ -1,4 +1,4 @@
-//! A streamed chat answer as a `Stream` of chunks.
+//! Streamed answers as `Stream`s of typed events.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -6,45 +6,50 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use llmux_providers::StreamDecoder;
-use llmux_types::{ChatChunk, Error};
+use llmux_providers::{CompletionStreamDecoder, StreamDecoder};
+use llmux_types::{ChatChunk, CompletionResponse, Error};
 
 use crate::Deployment;
 use crate::shaping::StreamShape;
 use crate::transport::{connection_error, timeout_error};
 
-/// The chunks of a streamed chat answer, in order. An error ends the stream.
+/// The events of a streamed answer, in order. An error ends the stream.
 ///
 /// Dropping the stream drops the upstream connection: a client that goes away cancels
 /// the provider call.
-pub struct ChatStream {
-    inner: Pin<Box<dyn Stream<Item = Result<ChatChunk, Error>> + Send>>,
+pub struct EventStream<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
 }
 
-impl std::fmt::Debug for ChatStream {
+/// A streamed chat answer.
+pub type ChatStream = EventStream<ChatChunk>;
+/// A streamed text completion.
+pub type CompletionStream = EventStream<CompletionResponse>;
+
+impl<T> std::fmt::Debug for EventStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ChatStream")
+        f.write_str("EventStream")
     }
 }
 
-impl Stream for ChatStream {
-    type Item = Result<ChatChunk, Error>;
+impl<T> Stream for EventStream<T> {
+    type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
     }
 }
 
-impl ChatStream {
-    /// A stream of ready-made chunks (mocked answers, cache hits).
-    pub fn from_chunks(chunks: Vec<ChatChunk>) -> Self {
+impl<T: Send + 'static> EventStream<T> {
+    /// A stream of ready-made events (mocked answers, cache hits).
+    pub fn from_events(events: Vec<T>) -> Self {
         Self {
-            inner: Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))),
+            inner: Box::pin(futures::stream::iter(events.into_iter().map(Ok))),
         }
     }
 
-    /// Collects the stream.
-    pub async fn collect_all(self) -> Result<Vec<ChatChunk>, Error> {
+    /// Collects the whole stream, failing on its first error.
+    pub async fn collect_all(self) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut s = self;
         while let Some(item) = s.next().await {
@@ -53,45 +58,83 @@ impl ChatStream {
         Ok(out)
     }
 
-    /// Decodes an upstream body.
-    pub(crate) fn from_upstream(
+    /// Decodes an upstream body with `decoder`.
+    pub(crate) fn from_upstream<D: Decode<Item = T>>(
         dep: Deployment,
         response: reqwest::Response,
-        decoder: StreamDecoder,
-        shape: StreamShape,
+        decoder: D,
         idle_timeout: Duration,
     ) -> Self {
         let state = State {
             dep,
             body: Box::pin(response.bytes_stream()),
             decoder,
-            shape,
             pending: VecDeque::new(),
             finished: false,
             idle_timeout,
         };
         Self {
-            inner: Box::pin(futures::stream::unfold(state, next_chunk)),
+            inner: Box::pin(futures::stream::unfold(state, next_event)),
         }
+    }
+}
+
+/// A stateful decoder of one kind of stream, plus the shaping applied to what it yields.
+pub(crate) trait Decode: Send + 'static {
+    type Item: Send + 'static;
+    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<Self::Item>, Error>;
+    fn finish(&mut self) -> Result<Vec<Self::Item>, Error>;
+    /// Shapes one event; `None` drops it.
+    fn shape(&self, dep: &Deployment, item: Self::Item) -> Option<Self::Item>;
+}
+
+/// Chat streams: the provider's decoder, then LiteLLM's shaping.
+pub(crate) struct ChatDecode {
+    pub decoder: StreamDecoder,
+    pub shape: StreamShape,
+}
+
+impl Decode for ChatDecode {
+    type Item = ChatChunk;
+    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
+        self.decoder.feed(bytes)
+    }
+    fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        self.decoder.finish()
+    }
+    fn shape(&self, dep: &Deployment, item: ChatChunk) -> Option<ChatChunk> {
+        self.shape.apply(dep, item)
+    }
+}
+
+impl Decode for CompletionStreamDecoder {
+    type Item = CompletionResponse;
+    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<CompletionResponse>, Error> {
+        CompletionStreamDecoder::feed(self, bytes)
+    }
+    fn finish(&mut self) -> Result<Vec<CompletionResponse>, Error> {
+        CompletionStreamDecoder::finish(self)
+    }
+    fn shape(&self, _: &Deployment, item: CompletionResponse) -> Option<CompletionResponse> {
+        Some(item)
     }
 }
 
 type Body = Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
 
-struct State {
+struct State<D: Decode> {
     dep: Deployment,
     body: Body,
-    decoder: StreamDecoder,
-    shape: StreamShape,
-    pending: VecDeque<ChatChunk>,
+    decoder: D,
+    pending: VecDeque<D::Item>,
     finished: bool,
     idle_timeout: Duration,
 }
 
-async fn next_chunk(mut s: State) -> Option<(Result<ChatChunk, Error>, State)> {
+async fn next_event<D: Decode>(mut s: State<D>) -> Option<(Result<D::Item, Error>, State<D>)> {
     loop {
-        if let Some(chunk) = s.pending.pop_front() {
-            return Some((Ok(chunk), s));
+        if let Some(item) = s.pending.pop_front() {
+            return Some((Ok(item), s));
         }
         if s.finished {
             return None;
@@ -106,11 +149,12 @@ async fn next_chunk(mut s: State) -> Option<(Result<ChatChunk, Error>, State)> {
             }
         };
         match decoded {
-            Ok(chunks) => {
-                let dep = &s.dep;
-                let shape = s.shape;
-                s.pending
-                    .extend(chunks.into_iter().filter_map(|c| shape.apply(dep, c)));
+            Ok(items) => {
+                for item in items {
+                    if let Some(item) = s.decoder.shape(&s.dep, item) {
+                        s.pending.push_back(item);
+                    }
+                }
             }
             Err(e) => {
                 s.finished = true;

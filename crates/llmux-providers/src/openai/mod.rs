@@ -13,4 +13,4 @@ pub use request::{
     build_chat_request, build_completion_request, build_embedding_request, json_request,
 };
 pub use response::{parse_chat_response, parse_completion_response, parse_embedding_response};
-pub use stream::OpenAiStreamDecoder;
+pub use stream::{OpenAiCompletionStreamDecoder, OpenAiStreamDecoder};

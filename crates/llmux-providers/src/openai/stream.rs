@@ -1,23 +1,22 @@
 //! OpenAI SSE stream → canonical chunks.
 
-use llmux_types::{ChatChunk, Error, ErrorKind, strip_nulls};
+use llmux_types::{ChatChunk, CompletionResponse, Error, ErrorKind, strip_nulls};
+use serde::de::DeserializeOwned;
 
 use crate::sse::{SseEvent, SseParser};
 
-/// Decodes an OpenAI-format SSE body (`data: {chunk}` … `data: [DONE]`).
-///
-/// Chunks come out as LiteLLM relays them: `null` fields dropped. An `{"error": …}` event
-/// in the stream becomes an [`Error`].
+/// The SSE framing OpenAI-format streams share: `data: {json}` events, `data: [DONE]`,
+/// and `{"error": …}` events for failures.
 #[derive(Debug)]
-pub struct OpenAiStreamDecoder {
+struct OpenAiSse {
     provider: &'static str,
     sse: SseParser,
     events: Vec<SseEvent>,
     done: bool,
 }
 
-impl OpenAiStreamDecoder {
-    pub fn new(provider: &'static str) -> Self {
+impl OpenAiSse {
+    fn new(provider: &'static str) -> Self {
         Self {
             provider,
             sse: SseParser::new(),
@@ -26,51 +25,94 @@ impl OpenAiStreamDecoder {
         }
     }
 
-    /// Feeds a piece of the body.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.feed(bytes, &mut self.events)?;
-        self.drain()
-    }
-
-    /// End of body.
-    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.finish(&mut self.events)?;
-        self.drain()
-    }
-
-    /// Whether `data: [DONE]` was seen.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    fn drain(&mut self) -> Result<Vec<ChatChunk>, Error> {
+    /// Decodes every complete event into `T`; `[DONE]` marks the end.
+    fn decode<T: DeserializeOwned>(&mut self, bytes: Option<&[u8]>) -> Result<Vec<T>, Error> {
+        match bytes {
+            Some(b) => self.sse.feed(b, &mut self.events)?,
+            None => self.sse.finish(&mut self.events)?,
+        }
         let mut out = Vec::with_capacity(self.events.len());
         for event in self.events.drain(..) {
             let data = event.data.trim();
             if data == "[DONE]" {
                 self.done = true;
-                continue;
+            } else if !data.is_empty() {
+                out.push(decode_event(self.provider, data)?);
             }
-            if data.is_empty() {
-                continue;
-            }
-            out.push(decode_chunk(self.provider, data)?);
         }
         Ok(out)
     }
 }
 
-fn decode_chunk(provider: &str, data: &str) -> Result<ChatChunk, Error> {
-    let chunk: Result<ChatChunk, _> = serde_json::from_str(data);
-    match chunk {
-        Ok(mut chunk) => {
-            strip_nulls(&mut chunk.extra);
-            for choice in &mut chunk.choices {
-                strip_nulls(&mut choice.extra);
-                strip_nulls(&mut choice.delta.extra);
-            }
-            Ok(chunk)
+/// Decodes an OpenAI-format chat stream (`chat.completion.chunk` events).
+///
+/// Chunks come out as LiteLLM relays them: `null` fields dropped.
+#[derive(Debug)]
+pub struct OpenAiStreamDecoder {
+    sse: OpenAiSse,
+}
+
+impl OpenAiStreamDecoder {
+    pub fn new(provider: &'static str) -> Self {
+        Self {
+            sse: OpenAiSse::new(provider),
         }
+    }
+
+    /// Feeds a piece of the body.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
+        self.sse.decode(Some(bytes)).map(strip_chunk_nulls)
+    }
+
+    /// End of body.
+    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        self.sse.decode(None).map(strip_chunk_nulls)
+    }
+
+    /// Whether `data: [DONE]` was seen.
+    pub fn is_done(&self) -> bool {
+        self.sse.done
+    }
+}
+
+fn strip_chunk_nulls(mut chunks: Vec<ChatChunk>) -> Vec<ChatChunk> {
+    for chunk in &mut chunks {
+        strip_nulls(&mut chunk.extra);
+        for choice in &mut chunk.choices {
+            strip_nulls(&mut choice.extra);
+            strip_nulls(&mut choice.delta.extra);
+        }
+    }
+    chunks
+}
+
+/// Decodes an OpenAI-format text-completion stream (`text_completion` events).
+#[derive(Debug)]
+pub struct OpenAiCompletionStreamDecoder {
+    sse: OpenAiSse,
+}
+
+impl OpenAiCompletionStreamDecoder {
+    pub fn new(provider: &'static str) -> Self {
+        Self {
+            sse: OpenAiSse::new(provider),
+        }
+    }
+
+    /// Feeds a piece of the body.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<CompletionResponse>, Error> {
+        self.sse.decode(Some(bytes))
+    }
+
+    /// End of body.
+    pub fn finish(&mut self) -> Result<Vec<CompletionResponse>, Error> {
+        self.sse.decode(None)
+    }
+}
+
+fn decode_event<T: DeserializeOwned>(provider: &str, data: &str) -> Result<T, Error> {
+    match serde_json::from_str(data) {
+        Ok(item) => Ok(item),
         Err(parse_err) => {
             // Upstreams report failures mid-stream as `{"error": {...}}`.
             let value: serde_json::Value = serde_json::from_str(data).map_err(|e| {
@@ -156,5 +198,14 @@ mod tests {
             .feed(b"data: {\"error\":{\"message\":\"overloaded\"}}\n\n")
             .unwrap_err();
         assert!(err.message.contains("overloaded"));
+    }
+
+    #[test]
+    fn text_completion_streams_decode() {
+        let mut d = OpenAiCompletionStreamDecoder::new("openai");
+        let body = b"data: {\"id\":\"c\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"text\":\"Hel\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
+        let out = d.feed(body).unwrap();
+        assert_eq!(out[0].choices[0].text, "Hel");
+        assert!(d.finish().unwrap().is_empty());
     }
 }

@@ -1,16 +1,15 @@
 //! `POST /v1/chat/completions` (and `/chat/completions`, Azure's deployment route).
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use llmux::{ChatRequest, Error, RequestOverrides};
 
+use super::sse::sse_response;
 use super::{Call, json_response};
 use crate::error::ApiError;
 use crate::state::{AppState, ModelDeployment};
@@ -60,7 +59,10 @@ async fn handle(
             .chat_stream(&md.deployment, req, &overrides)
             .await
             .map_err(|e| call.fail(e))?;
-        let mut resp = sse_response(reply.value, md.model_name.clone());
+        let alias = md.model_name.clone();
+        let mut resp = sse_response(reply.value, move |chunk: &mut llmux::ChatChunk| {
+            chunk.model.clone_from(&alias)
+        });
         call.decorate(
             &mut resp,
             &md,
@@ -100,34 +102,4 @@ fn with_defaults(req: ChatRequest, md: &ModelDeployment) -> Result<ChatRequest, 
     }
     serde_json::from_value(value)
         .map_err(|e| Error::bad_request(format!("invalid default param in config: {e}")))
-}
-
-/// Relays chunks as SSE. Each chunk is written when the client can take it (the body is
-/// pulled by hyper), and a client that disconnects drops the upstream stream with it.
-fn sse_response(stream: llmux::ChatStream, model_name: String) -> Response {
-    let frames = stream
-        .map(move |item| {
-            let mut buf = Vec::with_capacity(512);
-            buf.extend_from_slice(b"data: ");
-            let ok = match item {
-                Ok(mut chunk) => {
-                    chunk.model.clone_from(&model_name);
-                    serde_json::to_writer(&mut buf, &chunk).is_ok()
-                }
-                Err(e) => serde_json::to_writer(&mut buf, &e.openai_body()).is_ok(),
-            };
-            if !ok {
-                buf.truncate(6);
-                buf.extend_from_slice(br#"{"error":{"message":"cannot encode chunk","type":"internal_server_error","param":null,"code":"500"}}"#);
-            }
-            buf.extend_from_slice(b"\n\n");
-            Ok::<_, Infallible>(Bytes::from(buf))
-        })
-        .chain(futures::stream::once(async { Ok(Bytes::from_static(b"data: [DONE]\n\n")) }));
-    Response::builder()
-        .header("content-type", "text/event-stream")
-        .header("cache-control", "no-cache")
-        .header("x-accel-buffering", "no")
-        .body(Body::from_stream(frames))
-        .unwrap_or_default()
 }

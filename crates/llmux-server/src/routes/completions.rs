@@ -7,8 +7,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use llmux::{CompletionRequest, Error, RequestOverrides};
+use llmux::{CompletionRequest, RequestOverrides};
 
+use super::sse::sse_response;
 use super::{Call, json_response};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -46,13 +47,27 @@ async fn handle(
     if let Some(model) = path_model {
         req.model = model;
     }
-    if req.stream == Some(true) {
-        return Err(call.fail(Error::bad_request(
-            "llmux does not stream /v1/completions yet: send stream=false, or use /v1/chat/completions",
-        )));
-    }
     let md = call.deployment(st, &req.model)?;
     let overrides = RequestOverrides::take_from(&mut req.extra).map_err(|e| call.fail(e))?;
+    if req.stream == Some(true) {
+        let reply = st
+            .client
+            .text_completion_stream(&md.deployment, req, &overrides)
+            .await
+            .map_err(|e| call.fail(e))?;
+        let alias = md.model_name.clone();
+        let mut resp = sse_response(reply.value, move |c: &mut llmux::CompletionResponse| {
+            c.model.clone_from(&alias)
+        });
+        call.decorate(
+            &mut resp,
+            &md,
+            reply.attempts,
+            reply.upstream_time,
+            &reply.headers,
+        );
+        return Ok(resp);
+    }
     let mut reply = st
         .client
         .text_completion(&md.deployment, req, &overrides)

@@ -5,6 +5,7 @@ pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod health;
 pub(crate) mod models;
+pub(crate) mod sse;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
