@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use llmux_types::{
-    ChatChunk, ChatRequest, ChatResponse, CompletionResponse, ContentPart, EmbeddingResponse, EmbeddingVector,
-    FinishReason, MessageContent, Role,
+    ChatChunk, ChatRequest, ChatResponse, CompletionResponse, ContentPart, EmbeddingResponse,
+    EmbeddingVector, FinishReason, MessageContent, Role,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,11 +28,19 @@ fn chat_request_with_every_field_round_trips() {
     let req: ChatRequest = round_trip("chat_request_full.json");
     assert_eq!(req.messages.len(), 7);
     assert_eq!(req.messages[6].role, Role::Other("narrator".into()));
-    let Some(MessageContent::Parts(parts)) = &req.messages[2].content else { panic!("parts expected") };
+    let Some(MessageContent::Parts(parts)) = &req.messages[2].content else {
+        panic!("parts expected")
+    };
     assert!(matches!(parts[1], ContentPart::ImageUrl { .. }));
-    assert!(matches!(parts[4], ContentPart::Other(_)), "unknown part kinds are kept verbatim");
+    assert!(
+        matches!(parts[4], ContentPart::Other(_)),
+        "unknown part kinds are kept verbatim"
+    );
     assert_eq!(req.tools.as_ref().unwrap()[1].kind, "web_search_preview");
-    assert_eq!(req.tool_choice.as_ref().unwrap().function_name(), Some("get_weather"));
+    assert_eq!(
+        req.tool_choice.as_ref().unwrap().function_name(),
+        Some("get_weather")
+    );
     assert!(req.extra.contains_key("a_future_param"));
     assert!(req.include_usage());
 }
@@ -41,7 +49,10 @@ fn chat_request_with_every_field_round_trips() {
 fn chat_response_with_tools_logprobs_and_new_finish_reason_round_trips() {
     let resp: ChatResponse = round_trip("chat_response_tools.json");
     assert_eq!(resp.choices[0].finish_reason, Some(FinishReason::ToolCalls));
-    assert_eq!(resp.choices[1].finish_reason, Some(FinishReason::Other("a_new_reason".into())));
+    assert_eq!(
+        resp.choices[1].finish_reason,
+        Some(FinishReason::Other("a_new_reason".into()))
+    );
     let usage = resp.usage.unwrap();
     assert_eq!((usage.cached_tokens(), usage.reasoning_tokens()), (4, 2));
 }
@@ -76,5 +87,8 @@ fn null_assistant_content_is_dropped_as_litellm_does() {
     // oracle case openai__tool_result: LiteLLM forwards the tool-calling turn without `content`.
     let msg: llmux_types::ChatMessage =
         serde_json::from_str(r#"{"role":"assistant","content":null,"tool_calls":[]}"#).unwrap();
-    assert_eq!(serde_json::to_value(&msg).unwrap(), serde_json::json!({"role": "assistant", "tool_calls": []}));
+    assert_eq!(
+        serde_json::to_value(&msg).unwrap(),
+        serde_json::json!({"role": "assistant", "tool_calls": []})
+    );
 }
