@@ -1,0 +1,18 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+//! End-to-end tests of the gateway: the real router in-process, the `llmux-mock` fake
+//! upstream behind it, and a real HTTP client in front of it. Everything is on
+//! 127.0.0.1 and every request is bounded by [`common::CLIENT_TIMEOUT`].
+
+mod auth;
+mod chat;
+mod common;
+mod endpoints;
+mod params;
+mod requests;
+mod streaming;
+mod upstream_errors;
