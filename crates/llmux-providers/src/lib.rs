@@ -83,6 +83,11 @@ impl Provider {
         }
     }
 
+    /// LiteLLM's exception prefix for this provider (`OpenAIException`, `GroqException`).
+    pub fn exception_name(self) -> String {
+        openai::exception_name(self)
+    }
+
     /// Environment variables that may hold this provider's key.
     pub fn key_env(self) -> &'static [&'static str] {
         match self {

@@ -115,6 +115,13 @@ pub fn apply_param_policy(
         {
             continue;
         }
+        // LiteLLM never fails a call over these (SDKs and LangChain send them by
+        // default); a provider that does not take them just does not get them.
+        if matches!(name, "user" | "stream" | "stream_options") || (name == "n" && req.n == Some(1))
+        {
+            remove_param(req, name);
+            continue;
+        }
         unsupported.push(name);
     }
     if unsupported.is_empty() {
@@ -255,6 +262,41 @@ mod tests {
             err.message.contains("['tools', 'tool_choice']"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn sdk_defaults_are_never_unsupported_but_are_not_sent() {
+        let mut req = request();
+        req.tools = None;
+        req.tool_choice = None;
+        req.user = Some("u".into());
+        req.n = Some(1);
+        req.stream_options = Some(llmux_types::StreamOptions {
+            include_usage: Some(true),
+            ..Default::default()
+        });
+        apply_param_policy(
+            &mut req,
+            &NO_TOOLS,
+            Capabilities::default(),
+            &ParamPolicy::default(),
+            "p",
+            "m",
+        )
+        .unwrap();
+        assert!(req.user.is_none() && req.n.is_none() && req.stream_options.is_none());
+        req.n = Some(2);
+        assert!(
+            apply_param_policy(
+                &mut req,
+                &NO_TOOLS,
+                Capabilities::default(),
+                &ParamPolicy::default(),
+                "p",
+                "m"
+            )
+            .is_err()
         );
     }
 

@@ -11,6 +11,8 @@ use crate::{JsonMap, Role, ToolCall};
 /// stays in [`ChatRequest::extra`] and is forwarded to OpenAI-compatible providers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
+    /// Required; empty when a route names the model instead (Azure deployment paths).
+    #[serde(default)]
     pub model: String,
     pub messages: Vec<ChatMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

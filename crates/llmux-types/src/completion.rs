@@ -8,6 +8,8 @@ use crate::{FinishReason, JsonMap, StopSequences, StreamOptions, Usage};
 /// A text completion request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionRequest {
+    /// Required; empty when a route names the model instead (Azure deployment paths).
+    #[serde(default)]
     pub model: String,
     pub prompt: CompletionPrompt,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,8 @@ use crate::JsonMap;
 /// An embeddings request in OpenAI's schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingRequest {
+    /// Required; empty when a route names the model instead (Azure deployment paths).
+    #[serde(default)]
     pub model: String,
     pub input: EmbeddingInput,
     /// `float` or `base64`.

@@ -138,8 +138,8 @@ impl Deployment {
             return Err(Error::new(
                 llmux_types::ErrorKind::Authentication,
                 format!(
-                    "{}Exception - no API key: set api_key or one of {}",
-                    self.provider.id(),
+                    "{} - no API key: set api_key or one of {}",
+                    self.provider.exception_name(),
                     self.provider.key_env().join(", ")
                 ),
             )

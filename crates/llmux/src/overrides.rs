@@ -16,6 +16,8 @@ pub struct RequestOverrides {
     pub num_retries: Option<u32>,
     pub timeout: Option<Duration>,
     pub mock_response: Option<MockResponse>,
+    /// The client's `metadata`: LiteLLM's, for logging and spend, never sent upstream.
+    pub metadata: Option<Value>,
 }
 
 /// Body keys that belong to LiteLLM, not to the provider: never forwarded.
@@ -36,7 +38,6 @@ const LITELLM_KEYS: &[&str] = &[
     "litellm_session_id",
     "litellm_trace_id",
     "max_retries",
-    "metadata",
     "mock_delay",
     "mock_testing_fallbacks",
     "mock_timeout",
@@ -53,6 +54,13 @@ const LITELLM_KEYS: &[&str] = &[
 ];
 
 impl RequestOverrides {
+    /// Takes LiteLLM's keys out of a chat request: its extra fields and `metadata`.
+    pub fn take_from_chat(req: &mut llmux_types::ChatRequest) -> Result<Self, Error> {
+        let mut o = Self::take_from(&mut req.extra)?;
+        o.metadata = req.metadata.take().filter(|m| !m.is_null());
+        Ok(o)
+    }
+
     /// Takes LiteLLM's keys out of a body's extra fields.
     pub fn take_from(extra: &mut JsonMap) -> Result<Self, Error> {
         let mut o = Self {
@@ -62,6 +70,7 @@ impl RequestOverrides {
             num_retries: take_u32(extra, "num_retries")?,
             timeout: take_secs(extra, "timeout")?,
             mock_response: None,
+            metadata: extra.remove("metadata").filter(|m| !m.is_null()),
         };
         if let Some(v) = extra.remove("mock_response") {
             o.mock_response = MockResponse::from_json(&v);

@@ -127,17 +127,20 @@ pub(crate) fn connection_error(dep: &Deployment, e: &reqwest::Error) -> Error {
         detail.push_str(&s.to_string());
         source = s.source();
     }
-    Error::new(kind, format!("{}Exception - {detail}", dep.provider.id()))
-        .with_provider(dep.provider.id())
-        .with_model(dep.model.clone())
+    Error::new(
+        kind,
+        format!("{} - {detail}", dep.provider.exception_name()),
+    )
+    .with_provider(dep.provider.id())
+    .with_model(dep.model.clone())
 }
 
 pub(crate) fn timeout_error(dep: &Deployment, timeout: Duration) -> Error {
     Error::new(
         ErrorKind::Timeout,
         format!(
-            "{}Exception - Request timed out after {:.1}s",
-            dep.provider.id(),
+            "{} - Request timed out after {:.1}s",
+            dep.provider.exception_name(),
             timeout.as_secs_f64()
         ),
     )

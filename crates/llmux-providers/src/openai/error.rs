@@ -39,7 +39,7 @@ pub fn map_error(
 }
 
 /// LiteLLM's exception prefix per provider ("OpenAIException", "AzureException", …).
-pub(crate) fn exception_name(provider: Provider) -> String {
+pub fn exception_name(provider: Provider) -> String {
     match provider {
         Provider::OpenAi => "OpenAIException".to_owned(),
         Provider::Azure => "AzureException".to_owned(),

@@ -52,7 +52,7 @@ async fn handle(
     if !md.default_params.is_empty() {
         req = with_defaults(req, &md).map_err(|e| call.fail(e))?;
     }
-    let overrides = RequestOverrides::take_from(&mut req.extra).map_err(|e| call.fail(e))?;
+    let overrides = RequestOverrides::take_from_chat(&mut req).map_err(|e| call.fail(e))?;
     if req.is_stream() {
         let reply = st
             .client

@@ -64,6 +64,12 @@ impl Call {
 
     /// The deployment serving `model`, or LiteLLM's 400 for a model not in the config.
     pub fn deployment(&self, st: &AppState, model: &str) -> Result<Arc<ModelDeployment>, ApiError> {
+        if model.is_empty() {
+            return Err(self.fail(
+                Error::bad_request("Invalid request body: missing field `model`")
+                    .with_param("model"),
+            ));
+        }
         st.pick(model).ok_or_else(|| {
             if let Some(e) = st.unavailable.get(model) {
                 return self.fail(e.clone());

@@ -1,6 +1,8 @@
 //! Relaying a stream to the client as server-sent events.
 
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, Bytes};
 use axum::response::Response;
@@ -9,7 +11,8 @@ use llmux::EventStream;
 use serde::Serialize;
 
 /// Relays `stream` as SSE: `data: {event}` frames, then `data: [DONE]`. An error becomes
-/// a `data: {"error": {...}}` frame (LiteLLM's shape) before `[DONE]`.
+/// a last `data: {"error": {...}}` frame with no `[DONE]` after it, as LiteLLM's
+/// `async_data_generator` ends a failed stream, so clients cannot take it for complete.
 ///
 /// Frames are produced when hyper polls the body, i.e. when the client can take more;
 /// a client that disconnects drops the body and with it the upstream stream.
@@ -20,6 +23,8 @@ pub(crate) fn sse_response<T>(
 where
     T: Serialize + Send + 'static,
 {
+    let failed = Arc::new(AtomicBool::new(false));
+    let failed_in_map = failed.clone();
     let frames = stream
         .map(move |item| {
             let mut buf = Vec::with_capacity(512);
@@ -29,7 +34,10 @@ where
                     rename(&mut event);
                     serde_json::to_writer(&mut buf, &event).is_ok()
                 }
-                Err(e) => serde_json::to_writer(&mut buf, &e.openai_body()).is_ok(),
+                Err(e) => {
+                    failed_in_map.store(true, Ordering::Relaxed);
+                    serde_json::to_writer(&mut buf, &e.openai_body()).is_ok()
+                }
             };
             if !ok {
                 buf.truncate(6);
@@ -40,7 +48,10 @@ where
             buf.extend_from_slice(b"\n\n");
             Ok::<_, Infallible>(Bytes::from(buf))
         })
-        .chain(futures::stream::once(async { Ok(Bytes::from_static(b"data: [DONE]\n\n")) }));
+        .chain(futures::stream::once(async move {
+            let done: &'static [u8] = if failed.load(Ordering::Relaxed) { b"" } else { b"data: [DONE]\n\n" };
+            Ok(Bytes::from_static(done))
+        }));
     Response::builder()
         .header("content-type", "text/event-stream")
         .header("cache-control", "no-cache")

@@ -137,7 +137,6 @@ async fn additional_drop_params_in_config_drops_even_supported_params() {
 /// continue`; `if k == "n" and n == 1: continue`), so OpenAI SDK and LangChain defaults
 /// work against every provider without `drop_params`.
 #[tokio::test]
-#[ignore = "bug: apply_param_policy (llmux-providers/src/params.rs) rejects `user` and `n: 1` for providers that do not list them; LiteLLM exempts them"]
 async fn user_and_n_of_one_are_never_unsupported_params() {
     let gw = Gateway::start(&mistral("")).await;
     let body = json!({
@@ -154,7 +153,6 @@ async fn user_and_n_of_one_are_never_unsupported_params() {
 }
 
 #[tokio::test]
-#[ignore = "bug: apply_param_policy (llmux-providers/src/params.rs) rejects `stream_options` for providers that do not list it (e.g. mistral); LiteLLM exempts it"]
 async fn stream_options_is_never_an_unsupported_param() {
     let gw = Gateway::start(&mistral("")).await;
     let body = json!({

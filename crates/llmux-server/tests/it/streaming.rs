@@ -189,7 +189,6 @@ async fn mid_stream_failure_sends_an_error_event_then_ends() {
 /// follows an error, so a client reading until `[DONE]` cannot mistake a broken answer
 /// for a complete one.
 #[tokio::test]
-#[ignore = "bug: sse_response (routes/sse.rs, formerly routes/chat.rs) sends `data: [DONE]` after a mid-stream error event; LiteLLM ends the stream at the error"]
 async fn mid_stream_error_is_the_last_event_with_no_done_after_it() {
     let gw = Gateway::start(&one_model("{mock}/break_stream/v1", "")).await;
 

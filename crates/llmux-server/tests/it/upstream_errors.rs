@@ -193,7 +193,6 @@ async fn upstream_invalid_json_is_an_error_answer_not_a_crash() {
 /// LiteLLM names the provider's exception class in every mapped message
 /// (`OpenAIException - …`), as llmux already does for upstream error answers.
 #[tokio::test]
-#[ignore = "bug: transport.rs connection_error/timeout_error prefix messages with the provider id (`openaiException`) instead of LiteLLM's class name (`OpenAIException`)"]
 async fn connection_and_timeout_errors_name_the_provider_exception_class() {
     let unreachable = Gateway::start(
         r#"
