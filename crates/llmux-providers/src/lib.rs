@@ -16,8 +16,10 @@
 //! Dispatch is static: [`Provider`] is an enum, and each operation is an exhaustive
 //! `match`, so a new family does not compile until every operation is wired.
 
+pub mod anthropic;
 pub mod compat;
 mod error_text;
+pub mod gemini;
 pub mod openai;
 pub mod params;
 mod resolve;
@@ -27,7 +29,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use llmux_types::{
     ChatChunk, ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingRequest,
-    EmbeddingResponse, Error,
+    EmbeddingResponse, Error, JsonMap,
 };
 
 pub use compat::{CATALOG, CompatProvider, Quirks};
@@ -45,6 +47,14 @@ pub enum Provider {
     Azure,
     /// An OpenAI-compatible provider from the catalog.
     Compat(&'static CompatProvider),
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Google AI Studio (Gemini API).
+    Gemini,
+    /// Gemini models on Vertex AI (`vertex_ai/gemini-…`).
+    VertexGemini,
+    /// Claude on Vertex AI (`vertex_ai/claude-…`, rawPredict).
+    VertexAnthropic,
 }
 
 /// Where and how to call a provider for one deployment.
@@ -57,8 +67,29 @@ pub struct Target<'a> {
     pub api_version: Option<&'a str>,
     pub organization: Option<&'a str>,
     pub azure_ad_token: Option<&'a str>,
+    /// An OAuth bearer token the caller obtained (Vertex AI).
+    pub bearer_token: Option<&'a str>,
+    /// Provider-specific connection settings from `litellm_params` (`vertex_project`,
+    /// `vertex_location`, …).
+    pub params: Option<&'a JsonMap>,
     /// Headers added to the upstream request as given.
     pub extra_headers: &'a [(String, String)],
+}
+
+impl Target<'_> {
+    /// A provider-specific string setting.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params?.get(name)?.as_str()
+    }
+}
+
+/// What a response parser may not compute itself (sans-IO: no clock, no randomness).
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext<'a> {
+    /// Unix time for `created` when the provider sends none.
+    pub created: u64,
+    /// `id` for answers whose provider sends none LiteLLM keeps (`chatcmpl-<uuid>`).
+    pub response_id: &'a str,
 }
 
 /// LiteLLM's default Azure `api-version`.
@@ -71,14 +102,24 @@ impl Provider {
             Self::OpenAi => "openai",
             Self::Azure => "azure",
             Self::Compat(row) => row.id,
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::VertexGemini | Self::VertexAnthropic => "vertex_ai",
         }
     }
 
-    /// The provider of LiteLLM id `id`, if llmux implements it.
-    pub fn from_id(id: &str) -> Option<Self> {
+    /// The provider of LiteLLM id `id` for `model`, if llmux implements it.
+    pub fn from_id(id: &str, model: &str) -> Option<Self> {
         match id {
             "openai" | "text-completion-openai" => Some(Self::OpenAi),
             "azure" | "azure_text" => Some(Self::Azure),
+            "anthropic" => Some(Self::Anthropic),
+            "gemini" => Some(Self::Gemini),
+            "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
+                Self::VertexAnthropic
+            } else {
+                Self::VertexGemini
+            }),
             other => compat::find(other).map(Self::Compat),
         }
     }
@@ -94,6 +135,9 @@ impl Provider {
             Self::OpenAi => &["OPENAI_API_KEY"],
             Self::Azure => &["AZURE_API_KEY", "AZURE_OPENAI_API_KEY"],
             Self::Compat(row) => row.key_env,
+            Self::Anthropic => &["ANTHROPIC_API_KEY"],
+            Self::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+            Self::VertexGemini | Self::VertexAnthropic => &[],
         }
     }
 
@@ -103,6 +147,9 @@ impl Provider {
             Self::OpenAi => &["OPENAI_BASE_URL", "OPENAI_API_BASE"],
             Self::Azure => &["AZURE_API_BASE", "AZURE_OPENAI_ENDPOINT"],
             Self::Compat(row) => row.base_env.as_slice(),
+            Self::Anthropic => &["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
+            Self::Gemini => &["GEMINI_API_BASE"],
+            Self::VertexGemini | Self::VertexAnthropic => &[],
         }
     }
 
@@ -110,17 +157,23 @@ impl Provider {
     pub fn version_env(self) -> &'static [&'static str] {
         match self {
             Self::Azure => &["AZURE_API_VERSION"],
-            Self::OpenAi | Self::Compat(_) => &[],
+            _ => &[],
         }
     }
 
     /// Whether a call with no key at all must fail before it is sent.
     pub fn key_required(self) -> bool {
         match self {
-            Self::OpenAi => true,
-            Self::Azure => false, // an Entra token may stand in for the key
+            Self::OpenAi | Self::Anthropic | Self::Gemini => true,
+            // Azure: an Entra token may stand in; Vertex: OAuth tokens, not keys.
+            Self::Azure | Self::VertexGemini | Self::VertexAnthropic => false,
             Self::Compat(row) => row.key_required,
         }
+    }
+
+    /// Whether calls need an OAuth bearer token the caller must obtain (Vertex AI).
+    pub fn needs_google_token(self) -> bool {
+        matches!(self, Self::VertexGemini | Self::VertexAnthropic)
     }
 
     /// The chat parameters this provider accepts.
@@ -128,14 +181,16 @@ impl Provider {
         match self {
             Self::OpenAi | Self::Azure => ParamSpec::ALL,
             Self::Compat(row) => row.params,
+            Self::Anthropic | Self::VertexAnthropic => anthropic::PARAMS,
+            Self::Gemini | Self::VertexGemini => gemini::PARAMS,
         }
     }
 
     fn quirks(self) -> Quirks {
         match self {
-            Self::OpenAi => Quirks::NONE,
             Self::Azure => Quirks::OPENAI_LIKE,
             Self::Compat(row) => row.quirks,
+            _ => Quirks::NONE,
         }
     }
 
@@ -155,32 +210,53 @@ impl Provider {
                 openai::build_chat_request(self, req, t, self.quirks())
             }
             Self::Azure => openai::azure::build_chat_request(req, t),
+            Self::Anthropic => anthropic::build_chat_request(req, t, anthropic::Flavor::Direct),
+            Self::VertexAnthropic => {
+                anthropic::build_chat_request(req, t, anthropic::Flavor::Vertex)
+            }
+            Self::Gemini => gemini::build_chat_request(req, t, gemini::Flavor::AiStudio),
+            Self::VertexGemini => gemini::build_chat_request(req, t, gemini::Flavor::Vertex),
         }
     }
 
     /// Parses a successful (2xx) chat answer.
-    pub fn parse_chat_response(self, body: &[u8]) -> Result<ChatResponse, Error> {
+    pub fn parse_chat_response(
+        self,
+        body: &[u8],
+        ctx: &ParseContext<'_>,
+    ) -> Result<ChatResponse, Error> {
         match self {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_chat_response(self.id(), body, self.quirks())
             }
+            Self::Anthropic | Self::VertexAnthropic => anthropic::parse_chat_response(body, ctx),
+            Self::Gemini | Self::VertexGemini => gemini::parse_chat_response(body, ctx),
         }
     }
 
     /// A decoder for this provider's stream framing.
-    pub fn stream_decoder(self) -> StreamDecoder {
+    pub fn stream_decoder(self, ctx: &ParseContext<'_>) -> StreamDecoder {
         match self {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 StreamDecoder::OpenAi(OpenAiStreamDecoder::new(self.id()))
+            }
+            Self::Anthropic | Self::VertexAnthropic => {
+                StreamDecoder::Anthropic(anthropic::AnthropicStreamDecoder::new(ctx))
+            }
+            Self::Gemini | Self::VertexGemini => {
+                StreamDecoder::Gemini(gemini::GeminiStreamDecoder::new(ctx))
             }
         }
     }
 
     /// A decoder for this provider's text-completion stream.
-    pub fn completion_stream_decoder(self) -> CompletionStreamDecoder {
+    pub fn completion_stream_decoder(self) -> Result<CompletionStreamDecoder, Error> {
         match self {
-            Self::OpenAi | Self::Azure | Self::Compat(_) => {
-                CompletionStreamDecoder::OpenAi(OpenAiCompletionStreamDecoder::new(self.id()))
+            Self::OpenAi | Self::Azure | Self::Compat(_) => Ok(CompletionStreamDecoder::OpenAi(
+                OpenAiCompletionStreamDecoder::new(self.id()),
+            )),
+            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+                Err(self.unsupported("text completions"))
             }
         }
     }
@@ -191,6 +267,10 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::map_error(self, status, headers, body)
             }
+            Self::Anthropic | Self::VertexAnthropic => {
+                anthropic::map_error(self, status, headers, body)
+            }
+            Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
         }
     }
 
@@ -203,6 +283,9 @@ impl Provider {
         match self {
             Self::OpenAi | Self::Compat(_) => openai::build_embedding_request(req, t),
             Self::Azure => openai::azure::build_embedding_request(req, t),
+            Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
+            Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
+            Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
 
@@ -210,12 +293,17 @@ impl Provider {
     pub fn parse_embedding_response(
         self,
         body: &[u8],
+        req: &EmbeddingRequest,
         want_base64: bool,
     ) -> Result<EmbeddingResponse, Error> {
         match self {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_embedding_response(self.id(), body, want_base64)
             }
+            Self::Gemini | Self::VertexGemini => {
+                gemini::parse_embedding_response(body, req, want_base64)
+            }
+            Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
 
@@ -228,6 +316,9 @@ impl Provider {
         match self {
             Self::OpenAi | Self::Compat(_) => openai::build_completion_request(req, t),
             Self::Azure => openai::azure::build_completion_request(req, t),
+            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+                Err(self.unsupported("text completions"))
+            }
         }
     }
 
@@ -237,7 +328,18 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_completion_response(self.id(), body)
             }
+            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+                Err(self.unsupported("text completions"))
+            }
         }
+    }
+
+    fn unsupported(self, what: &str) -> Error {
+        Error::bad_request(format!(
+            "llmux does not support {what} on provider '{}'",
+            self.id()
+        ))
+        .with_provider(self.id())
     }
 }
 
@@ -245,6 +347,8 @@ impl Provider {
 #[derive(Debug)]
 pub enum StreamDecoder {
     OpenAi(OpenAiStreamDecoder),
+    Anthropic(anthropic::AnthropicStreamDecoder),
+    Gemini(gemini::GeminiStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -252,6 +356,8 @@ impl StreamDecoder {
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
         match self {
             Self::OpenAi(d) => d.feed(bytes),
+            Self::Anthropic(d) => d.feed(bytes),
+            Self::Gemini(d) => d.feed(bytes),
         }
     }
 
@@ -259,6 +365,8 @@ impl StreamDecoder {
     pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
         match self {
             Self::OpenAi(d) => d.finish(),
+            Self::Anthropic(d) => d.finish(),
+            Self::Gemini(d) => d.finish(),
         }
     }
 }

@@ -57,18 +57,18 @@ pub fn resolve_provider(
     registry_provider: impl Fn(&str) -> Option<String>,
 ) -> Result<Resolved, Error> {
     if let Some(id) = custom_llm_provider.filter(|s| !s.is_empty()) {
-        let provider = implemented(id, model)?;
         let model = model
             .strip_prefix(id)
             .and_then(|m| m.strip_prefix('/'))
             .unwrap_or(model);
+        let provider = implemented(id, model)?;
         return Ok(Resolved {
             provider,
             model: model.to_owned(),
         });
     }
     if let Some((prefix, rest)) = model.split_once('/') {
-        if let Some(provider) = Provider::from_id(prefix) {
+        if let Some(provider) = Provider::from_id(prefix, rest) {
             return Ok(Resolved {
                 provider,
                 model: rest.to_owned(),
@@ -106,7 +106,7 @@ pub fn resolve_provider(
             "text-completion-openai" => "openai",
             other => other,
         };
-        if let Some(provider) = Provider::from_id(id) {
+        if let Some(provider) = Provider::from_id(id, model) {
             return Ok(Resolved {
                 provider,
                 model: model.to_owned(),
@@ -125,7 +125,7 @@ pub fn resolve_provider(
 }
 
 fn implemented(id: &str, model: &str) -> Result<Provider, Error> {
-    Provider::from_id(id).ok_or_else(|| {
+    Provider::from_id(id, model).ok_or_else(|| {
         if KNOWN_NOT_YET.contains(&id) {
             not_yet(id, model)
         } else {
@@ -174,6 +174,20 @@ mod tests {
         );
         let r = resolve_provider("azure/dep", Some("azure"), None, none).unwrap();
         assert_eq!(r.model, "dep");
+    }
+
+    #[test]
+    fn vertex_splits_claude_from_gemini() {
+        let r = resolve_provider("vertex_ai/claude-3-5-sonnet@20240620", None, None, none).unwrap();
+        assert_eq!(r.provider, Provider::VertexAnthropic);
+        let r = resolve_provider("vertex_ai/gemini-2.5-flash", None, None, none).unwrap();
+        assert_eq!(r.provider, Provider::VertexGemini);
+        let r =
+            resolve_provider("vertex_ai/claude-3-haiku", Some("vertex_ai"), None, none).unwrap();
+        assert_eq!(
+            (r.provider, r.model.as_str()),
+            (Provider::VertexAnthropic, "claude-3-haiku")
+        );
     }
 
     #[test]

@@ -193,6 +193,12 @@ fn build_deployment(
         extra_headers,
         mock_response: lp.mock_response.as_ref().and_then(MockResponse::from_json),
         model_info: entry.model_info.clone(),
+        provider_params: lp
+            .extra
+            .iter()
+            .filter(|(k, _)| is_connection_key(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     let deployment = Deployment::from_options_with_env(&lp.model, &opts, env)?;
     let weight = lp

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use llmux_providers::{ParamPolicy, Provider, apply_param_policy};
+use llmux_providers::{ParamPolicy, ParseContext, Provider, apply_param_policy};
 use llmux_types::{
     ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingRequest,
     EmbeddingResponse, Error,
@@ -63,13 +63,23 @@ impl Client {
             });
         }
         prepare_chat(dep, &mut req, o)?;
-        let http_req = dep.provider.build_chat_request(&req, &dep.target())?;
+        let token = bearer_token(dep).await?;
+        let http_req = dep
+            .provider
+            .build_chat_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let started = Instant::now();
         let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
         let body = read_body(dep, up.response, timeout).await?;
         let upstream_time = started.elapsed();
-        let value = dep.provider.parse_chat_response(&body)?;
+        let id = response_id();
+        let value = dep.provider.parse_chat_response(
+            &body,
+            &ParseContext {
+                created: now(),
+                response_id: &id,
+            },
+        )?;
         Ok(Reply {
             value,
             provider: dep.provider,
@@ -100,7 +110,10 @@ impl Client {
             });
         }
         prepare_chat(dep, &mut req, o)?;
-        let http_req = dep.provider.build_chat_request(&req, &dep.target())?;
+        let token = bearer_token(dep).await?;
+        let http_req = dep
+            .provider
+            .build_chat_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o
             .timeout
             .or(dep.stream_timeout)
@@ -117,7 +130,10 @@ impl Client {
                 .then_some(Deployment::cost as _),
         };
         let decoder = ChatDecode {
-            decoder: dep.provider.stream_decoder(),
+            decoder: dep.provider.stream_decoder(&ParseContext {
+                created: now(),
+                response_id: &response_id(),
+            }),
             shape,
         };
         let stream = ChatStream::from_upstream(dep.clone(), up.response, decoder, timeout);
@@ -140,13 +156,18 @@ impl Client {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
-        let http_req = dep.provider.build_embedding_request(&req, &dep.target())?;
+        let token = bearer_token(dep).await?;
+        let http_req = dep
+            .provider
+            .build_embedding_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let started = Instant::now();
         let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
         let body = read_body(dep, up.response, timeout).await?;
         let upstream_time = started.elapsed();
-        let value = dep.provider.parse_embedding_response(&body, want_base64)?;
+        let value = dep
+            .provider
+            .parse_embedding_response(&body, &req, want_base64)?;
         Ok(Reply {
             value,
             provider: dep.provider,
@@ -165,7 +186,10 @@ impl Client {
     ) -> Result<Reply<CompletionResponse>, Error> {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
-        let http_req = dep.provider.build_completion_request(&req, &dep.target())?;
+        let token = bearer_token(dep).await?;
+        let http_req = dep
+            .provider
+            .build_completion_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let started = Instant::now();
         let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
@@ -191,7 +215,10 @@ impl Client {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         req.stream = Some(true);
-        let http_req = dep.provider.build_completion_request(&req, &dep.target())?;
+        let token = bearer_token(dep).await?;
+        let http_req = dep
+            .provider
+            .build_completion_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o
             .timeout
             .or(dep.stream_timeout)
@@ -203,7 +230,7 @@ impl Client {
         let stream = CompletionStream::from_upstream(
             dep.clone(),
             up.response,
-            dep.provider.completion_stream_decoder(),
+            dep.provider.completion_stream_decoder()?,
             timeout,
         );
         Ok(Reply {
@@ -265,4 +292,24 @@ fn merged_policy(base: &ParamPolicy, o: &RequestOverrides) -> ParamPolicy {
         p.allowed_openai_params.extend(extra.iter().cloned());
     }
     p
+}
+
+/// `chatcmpl-<uuid>`, LiteLLM's id for answers whose provider id it does not keep.
+fn response_id() -> String {
+    format!("chatcmpl-{}", uuid::Uuid::new_v4())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The OAuth bearer token the deployment's provider needs, if any.
+async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
+    match &dep.google_auth {
+        Some(source) => source.token().await.map(Some),
+        None => Ok(None),
+    }
 }

@@ -31,6 +31,10 @@ pub struct Deployment {
     /// Registry entry (with config overrides), for prices and limits.
     pub model_info: Option<ModelInfo>,
     pub mock_response: Option<MockResponse>,
+    /// Provider-specific connection settings (`vertex_project`, `vertex_location`, …).
+    pub provider_params: llmux_types::JsonMap,
+    /// Where Vertex AI bearer tokens come from (service account), when the provider needs one.
+    pub google_auth: Option<std::sync::Arc<crate::google_auth::GoogleTokenSource>>,
 }
 
 impl Deployment {
@@ -116,12 +120,22 @@ impl Deployment {
             capabilities,
             model_info,
             mock_response: opts.mock_response.clone(),
+            google_auth: if provider.needs_google_token() && opts.mock_response.is_none() {
+                Some(std::sync::Arc::new(
+                    crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?,
+                ))
+            } else {
+                None
+            },
+            provider_params: opts.provider_params.clone(),
         })
     }
 
-    /// The sans-IO adapters' view of this deployment.
-    pub fn target(&self) -> Target<'_> {
+    /// The sans-IO adapters' view of this deployment, with the call's bearer token.
+    pub fn target<'a>(&'a self, bearer_token: Option<&'a str>) -> Target<'a> {
         Target {
+            bearer_token,
+            params: Some(&self.provider_params),
             model: &self.model,
             api_base: self.api_base.as_deref(),
             api_key: self.api_key.as_deref(),

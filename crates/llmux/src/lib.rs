@@ -39,6 +39,7 @@
 
 mod client;
 mod deployment;
+pub mod google_auth;
 mod mock;
 mod options;
 mod overrides;

@@ -28,6 +28,9 @@ pub struct CallOptions {
     pub extra_headers: Vec<(String, String)>,
     /// Answer without calling the provider (LiteLLM's `mock_response`).
     pub mock_response: Option<MockResponse>,
+    /// Provider-specific connection settings (`vertex_project`, `vertex_location`,
+    /// `vertex_credentials`, …): a config's other `litellm_params` of that kind.
+    pub provider_params: serde_json::Map<String, serde_json::Value>,
     /// Registry overrides for this model (a config's `model_info`).
     pub model_info: serde_json::Map<String, serde_json::Value>,
 }

@@ -43,6 +43,9 @@ pub fn exception_name(provider: Provider) -> String {
     match provider {
         Provider::OpenAi => "OpenAIException".to_owned(),
         Provider::Azure => "AzureException".to_owned(),
+        Provider::Anthropic | Provider::VertexAnthropic => "AnthropicException".to_owned(),
+        Provider::Gemini => "GeminiException".to_owned(),
+        Provider::VertexGemini => "VertexAIException".to_owned(),
         Provider::Compat(row) => {
             let mut name = String::new();
             for part in row.id.split('_') {

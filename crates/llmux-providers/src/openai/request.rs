@@ -69,7 +69,7 @@ fn base<'a>(provider: Provider, t: &Target<'a>) -> &'a str {
     match (t.api_base, provider) {
         (Some(b), _) => b,
         (None, Provider::Compat(row)) => row.api_base,
-        (None, Provider::OpenAi | Provider::Azure) => OPENAI_BASE,
+        (None, _) => OPENAI_BASE,
     }
 }
 
