@@ -9,6 +9,8 @@ use llmux_types::{ChatChunk, ChatRequest, ChatResponse, Error};
 
 use crate::{ParamSpec, ParseContext, Provider, Target};
 
+pub mod types;
+
 /// Which endpoint shape to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
