@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use llmux_providers::{ParamPolicy, ParseContext, Provider, apply_param_policy};
+use llmux_providers::{ParamPolicy, ParseContext, Provider, Target, apply_param_policy};
 use llmux_types::{
     ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingRequest,
     EmbeddingResponse, Error,
@@ -10,7 +10,7 @@ use llmux_types::{
 
 use crate::shaping::StreamShape;
 use crate::stream::{ChatDecode, CompletionStream};
-use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body, relayed_headers};
+use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body};
 use crate::{ChatStream, Deployment, RequestOverrides};
 
 /// An answer and how it was obtained.
@@ -24,6 +24,39 @@ pub struct Reply<T> {
     pub headers: Vec<(String, String)>,
     /// Time spent waiting on the upstream (to the last byte; to the headers for streams).
     pub upstream_time: Duration,
+}
+
+/// What one upstream exchange produced, besides the translated value.
+struct Exchange {
+    body: bytes::Bytes,
+    attempts: u32,
+    headers: Vec<(String, String)>,
+    upstream_time: Duration,
+}
+
+impl Exchange {
+    fn reply<T>(self, dep: &Deployment, value: T) -> Reply<T> {
+        Reply {
+            value,
+            provider: dep.provider,
+            attempts: self.attempts,
+            headers: self.headers,
+            upstream_time: self.upstream_time,
+        }
+    }
+}
+
+impl<T> Reply<T> {
+    /// An answer made without calling the provider (`mock_response`).
+    fn mocked(dep: &Deployment, value: T) -> Self {
+        Reply {
+            value,
+            provider: dep.provider,
+            attempts: 0,
+            headers: Vec::new(),
+            upstream_time: Duration::ZERO,
+        }
+    }
 }
 
 /// The llmux client: owns the pooled HTTP client. Cheap to clone; share one.
@@ -53,40 +86,27 @@ impl Client {
         o: &RequestOverrides,
     ) -> Result<Reply<ChatResponse>, Error> {
         if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
-            let value = mock.response(&req.model, req.n.unwrap_or(1))?;
-            return Ok(Reply {
-                value,
-                provider: dep.provider,
-                attempts: 0,
-                headers: Vec::new(),
-                upstream_time: Duration::ZERO,
-            });
+            return Ok(Reply::mocked(
+                dep,
+                mock.response(&req.model, req.n.unwrap_or(1))?,
+            ));
         }
         prepare_chat(dep, &mut req, o)?;
-        let token = bearer_token(dep).await?;
-        let http_req = dep
-            .provider
-            .build_chat_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let started = Instant::now();
-        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
-        let body = read_body(dep, up.response, timeout).await?;
-        let upstream_time = started.elapsed();
+        let ex = self
+            .exchange(dep, o, timeout, |t| {
+                dep.provider.build_chat_request(&req, t)
+            })
+            .await?;
         let id = response_id();
         let value = dep.provider.parse_chat_response(
-            &body,
+            &ex.body,
             &ParseContext {
                 created: now(),
                 response_id: &id,
             },
         )?;
-        Ok(Reply {
-            value,
-            provider: dep.provider,
-            attempts: up.attempts,
-            headers,
-            upstream_time,
-        })
+        Ok(ex.reply(dep, value))
     }
 
     /// A streamed chat completion on `dep`. Retries happen before the first byte; an
@@ -101,27 +121,15 @@ impl Client {
         let include_usage = req.include_usage();
         if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
             let chunks = mock.chunks(&req.model, req.n.unwrap_or(1), include_usage)?;
-            return Ok(Reply {
-                value: ChatStream::from_events(chunks),
-                provider: dep.provider,
-                attempts: 0,
-                headers: Vec::new(),
-                upstream_time: Duration::ZERO,
-            });
+            return Ok(Reply::mocked(dep, ChatStream::from_events(chunks)));
         }
         prepare_chat(dep, &mut req, o)?;
-        let token = bearer_token(dep).await?;
-        let http_req = dep
-            .provider
-            .build_chat_request(&req, &dep.target(token.as_deref()))?;
-        let timeout = o
-            .timeout
-            .or(dep.stream_timeout)
-            .or(dep.timeout)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        let started = Instant::now();
-        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
-        let upstream_time = started.elapsed();
+        let timeout = stream_timeout(dep, o);
+        let (response, ex) = self
+            .open(dep, o, timeout, |t| {
+                dep.provider.build_chat_request(&req, t)
+            })
+            .await?;
         let shape = StreamShape {
             include_usage,
             cost_per_usage: dep
@@ -129,21 +137,18 @@ impl Client {
                 .stream_usage_has_cost()
                 .then_some(Deployment::cost as _),
         };
+        let id = response_id();
         let decoder = ChatDecode {
             decoder: dep.provider.stream_decoder(&ParseContext {
                 created: now(),
-                response_id: &response_id(),
+                response_id: &id,
             }),
             shape,
         };
-        let stream = ChatStream::from_upstream(dep.clone(), up.response, decoder, timeout);
-        Ok(Reply {
-            value: stream,
-            provider: dep.provider,
-            attempts: up.attempts,
-            headers,
-            upstream_time,
-        })
+        Ok(ex.reply(
+            dep,
+            ChatStream::from_upstream(dep.clone(), response, decoder, timeout),
+        ))
     }
 
     /// Embeddings on `dep`.
@@ -156,25 +161,16 @@ impl Client {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
-        let token = bearer_token(dep).await?;
-        let http_req = dep
-            .provider
-            .build_embedding_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let started = Instant::now();
-        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
-        let body = read_body(dep, up.response, timeout).await?;
-        let upstream_time = started.elapsed();
+        let ex = self
+            .exchange(dep, o, timeout, |t| {
+                dep.provider.build_embedding_request(&req, t)
+            })
+            .await?;
         let value = dep
             .provider
-            .parse_embedding_response(&body, &req, want_base64)?;
-        Ok(Reply {
-            value,
-            provider: dep.provider,
-            attempts: up.attempts,
-            headers,
-            upstream_time,
-        })
+            .parse_embedding_response(&ex.body, &req, want_base64)?;
+        Ok(ex.reply(dep, value))
     }
 
     /// A legacy text completion on `dep`.
@@ -186,23 +182,14 @@ impl Client {
     ) -> Result<Reply<CompletionResponse>, Error> {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
-        let token = bearer_token(dep).await?;
-        let http_req = dep
-            .provider
-            .build_completion_request(&req, &dep.target(token.as_deref()))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let started = Instant::now();
-        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
-        let body = read_body(dep, up.response, timeout).await?;
-        let upstream_time = started.elapsed();
-        let value = dep.provider.parse_completion_response(&body)?;
-        Ok(Reply {
-            value,
-            provider: dep.provider,
-            attempts: up.attempts,
-            headers,
-            upstream_time,
-        })
+        let ex = self
+            .exchange(dep, o, timeout, |t| {
+                dep.provider.build_completion_request(&req, t)
+            })
+            .await?;
+        let value = dep.provider.parse_completion_response(&ex.body)?;
+        Ok(ex.reply(dep, value))
     }
 
     /// A streamed legacy text completion on `dep`.
@@ -215,31 +202,54 @@ impl Client {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         req.stream = Some(true);
+        let decoder = dep.provider.completion_stream_decoder()?;
+        let timeout = stream_timeout(dep, o);
+        let (response, ex) = self
+            .open(dep, o, timeout, |t| {
+                dep.provider.build_completion_request(&req, t)
+            })
+            .await?;
+        Ok(ex.reply(
+            dep,
+            CompletionStream::from_upstream(dep.clone(), response, decoder, timeout),
+        ))
+    }
+
+    /// Builds the upstream request (with a fresh bearer token if the provider needs one),
+    /// sends it with retries, and reads the whole answer.
+    async fn exchange(
+        &self,
+        dep: &Deployment,
+        o: &RequestOverrides,
+        timeout: Duration,
+        build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
+    ) -> Result<Exchange, Error> {
+        let (response, mut ex) = self.open(dep, o, timeout, build).await?;
+        let started = Instant::now();
+        ex.body = read_body(dep, response, timeout).await?;
+        ex.upstream_time += started.elapsed();
+        Ok(ex)
+    }
+
+    /// As [`Client::exchange`], up to a 2xx status: the body is left to read (streams).
+    async fn open(
+        &self,
+        dep: &Deployment,
+        o: &RequestOverrides,
+        timeout: Duration,
+        build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
+    ) -> Result<(reqwest::Response, Exchange), Error> {
         let token = bearer_token(dep).await?;
-        let http_req = dep
-            .provider
-            .build_completion_request(&req, &dep.target(token.as_deref()))?;
-        let timeout = o
-            .timeout
-            .or(dep.stream_timeout)
-            .or(dep.timeout)
-            .unwrap_or(DEFAULT_TIMEOUT);
+        let http_req = build(&dep.target(token.as_deref()))?;
         let started = Instant::now();
         let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
-        let upstream_time = started.elapsed();
-        let stream = CompletionStream::from_upstream(
-            dep.clone(),
-            up.response,
-            dep.provider.completion_stream_decoder()?,
-            timeout,
-        );
-        Ok(Reply {
-            value: stream,
-            provider: dep.provider,
+        let ex = Exchange {
+            body: bytes::Bytes::new(),
             attempts: up.attempts,
             headers,
-            upstream_time,
-        })
+            upstream_time: started.elapsed(),
+        };
+        Ok((up.response, ex))
     }
 
     async fn send(
@@ -255,7 +265,7 @@ impl Client {
             .send(dep, http_req, timeout, retries)
             .await
             .map_err(|(e, _attempts)| e)?;
-        let headers = relayed_headers(up.response.headers());
+        let headers = llmux_providers::openai::passthrough_headers(up.response.headers());
         Ok((up, headers))
     }
 }
@@ -278,6 +288,13 @@ fn prepare_chat(
     )?;
     req.model.clone_from(&dep.model);
     Ok(())
+}
+
+fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
+    o.timeout
+        .or(dep.stream_timeout)
+        .or(dep.timeout)
+        .unwrap_or(DEFAULT_TIMEOUT)
 }
 
 fn merged_policy(base: &ParamPolicy, o: &RequestOverrides) -> ParamPolicy {

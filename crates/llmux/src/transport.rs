@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::HeaderMap;
 use llmux_types::{Error, ErrorKind};
 use rand::Rng;
 
@@ -160,27 +159,6 @@ fn retry_delay(err: &Error, retries_done: u32) -> Duration {
         (INITIAL_RETRY_DELAY * 2f64.powi(retries_done.min(16) as i32)).min(MAX_RETRY_DELAY);
     let jitter = 1.0 - 0.25 * rand::rng().random::<f64>();
     Duration::from_secs_f64(backoff * jitter)
-}
-
-/// Upstream response headers worth relaying to clients.
-pub(crate) fn relayed_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .filter(|(name, _)| {
-            !matches!(
-                name.as_str(),
-                "content-length"
-                    | "transfer-encoding"
-                    | "connection"
-                    | "date"
-                    | "server"
-                    | "keep-alive"
-            )
-        })
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub fn exception_name(provider: Provider) -> String {
 }
 
 /// The human message and machine code of an error body, whatever its shape.
-pub(crate) fn error_message(body: &[u8]) -> (String, Option<String>) {
+pub fn error_message(body: &[u8]) -> (String, Option<String>) {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return (String::from_utf8_lossy(body).trim().to_owned(), None);
     };
@@ -82,7 +82,7 @@ pub(crate) fn error_message(body: &[u8]) -> (String, Option<String>) {
 }
 
 /// `retry-after-ms`, else `retry-after` in seconds (HTTP dates are ignored).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let parse = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
     if let Some(ms) = parse("retry-after-ms").filter(|v| v.is_finite() && *v >= 0.0) {
         return Some(Duration::from_secs_f64(ms / 1000.0));
@@ -93,7 +93,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Upstream headers worth relaying (LiteLLM relays them as `llm_provider-*`).
-pub(crate) fn passthrough_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+pub fn passthrough_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|(name, _)| {

@@ -8,7 +8,7 @@ mod request;
 mod response;
 mod stream;
 
-pub use error::{exception_name, map_error};
+pub use error::{error_message, exception_name, map_error, passthrough_headers, retry_after};
 pub use request::{
     build_chat_request, build_completion_request, build_embedding_request, json_request,
 };
