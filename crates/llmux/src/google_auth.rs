@@ -86,16 +86,18 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
 /// Mints and caches OAuth2 access tokens for one set of Google credentials.
 ///
+/// Built from a deployment's `litellm_params`; without credentials it cannot be built:
+///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use llmux::google_auth::GoogleTokenSource;
 ///
-/// let params = serde_json::Map::new();
-/// let err = GoogleTokenSource::from_params(&params, &|_| None).unwrap_err();
+/// let no_params = serde_json::Map::new();
+/// let err = GoogleTokenSource::from_params(&no_params, &|_| None).unwrap_err();
 /// assert_eq!(err.status.as_u16(), 400);
 /// assert!(err.message.contains("GOOGLE_APPLICATION_CREDENTIALS"));
-/// # }
 /// ```
+///
+/// With credentials, `source.token().await?` is the bearer token for the next request.
 pub struct GoogleTokenSource {
     grant: Grant,
     token_uri: String,
@@ -186,10 +188,14 @@ impl GoogleTokenSource {
     /// the file `GOOGLE_APPLICATION_CREDENTIALS` names, else gcloud's application-default
     /// file; `env` reads environment variables. Missing or unusable credentials are a
     /// [`ErrorKind::BadRequest`] that says which setting to fix.
-    pub fn from_params(params: &JsonMap, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub fn from_params(
+        params: &JsonMap,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
         match params.get("vertex_credentials") {
-            Some(Value::Object(map)) => Self::from_json_value(&Value::Object(map.clone()))
-                .map_err(|e| in_setting(e, "vertex_credentials")),
+            Some(map @ Value::Object(_)) => {
+                Self::from_json_value(map).map_err(|e| in_setting(e, "vertex_credentials"))
+            }
             Some(Value::String(text)) if text.trim_start().starts_with('{') => {
                 Self::from_json_str(text).map_err(|e| in_setting(e, "vertex_credentials"))
             }
@@ -219,7 +225,8 @@ impl GoogleTokenSource {
         if let Some(dir) = gcloud_dir {
             let adc = dir.join("application_default_credentials.json");
             if adc.is_file() {
-                return Self::from_file(&adc).map_err(|e| in_setting(e, "gcloud application-default credentials"));
+                return Self::from_file(&adc)
+                    .map_err(|e| in_setting(e, "gcloud application-default credentials"));
             }
         }
         Err(config_error(
@@ -265,11 +272,14 @@ impl GoogleTokenSource {
         }
         // google-auth requires `type`; an unlabelled file with a private key is still
         // unmistakably a service account.
-        let kind = file.kind.as_deref().unwrap_or(if file.private_key.is_some() {
-            "service_account"
-        } else {
-            ""
-        });
+        let kind = file
+            .kind
+            .as_deref()
+            .unwrap_or(if file.private_key.is_some() {
+                "service_account"
+            } else {
+                ""
+            });
         let grant = match kind {
             "service_account" => {
                 let client_email = required(file.client_email, "client_email")?;
@@ -414,7 +424,10 @@ impl GoogleTokenSource {
         let response = self
             .http
             .post(&self.token_uri)
-            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(http::header::ACCEPT, "application/json")
             .body(body)
             .send()
@@ -590,7 +603,9 @@ mod tests {
     #[test]
     fn oauth_errors_read_code_and_description() {
         assert_eq!(
-            oauth_error_text(br#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#),
+            oauth_error_text(
+                br#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#
+            ),
             "invalid_grant: Invalid JWT Signature."
         );
         assert_eq!(
@@ -602,8 +617,9 @@ mod tests {
 
     #[test]
     fn unsupported_credential_types_are_named() {
-        let err = GoogleTokenSource::from_json_value(&serde_json::json!({"type": "external_account"}))
-            .unwrap_err();
+        let err =
+            GoogleTokenSource::from_json_value(&serde_json::json!({"type": "external_account"}))
+                .unwrap_err();
         assert_eq!(err.kind, ErrorKind::BadRequest);
         assert!(err.message.contains("external_account"), "{}", err.message);
     }

@@ -16,3 +16,4 @@ mod params;
 mod requests;
 mod streaming;
 mod upstream_errors;
+mod vertex;
