@@ -18,6 +18,7 @@
 
 pub mod anthropic;
 pub mod compat;
+mod compat_params;
 mod error_text;
 pub mod gemini;
 pub mod openai;
