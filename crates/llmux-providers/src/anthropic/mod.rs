@@ -1,15 +1,40 @@
-//! Anthropic's Messages API: <https://docs.anthropic.com/en/api/messages>.
+//! Anthropic's Messages API: <https://docs.anthropic.com/en/api/messages>, streaming
+//! <https://docs.anthropic.com/en/docs/build-with-claude/streaming>, errors
+//! <https://docs.anthropic.com/en/api/errors>.
 //!
-//! Also Claude on Vertex AI (`rawPredict` / `streamRawPredict`): the same body without
-//! `model`, with `anthropic_version: "vertex-2023-10-16"`.
+//! Also Claude on Vertex AI (`rawPredict` / `streamRawPredict`,
+//! <https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude>): the
+//! same body without `model`, with `anthropic_version: "vertex-2023-10-16"`.
+//!
+//! The translation follows LiteLLM 1.108.7 (`llms/anthropic/chat/`,
+//! `prompt_templates/factory.py: anthropic_messages_pt`). What LiteLLM reads from its
+//! model map and this adapter cannot see (it gets only a [`Target`]): the default
+//! `max_tokens` of mapped models (their `max_output_tokens`; here 4096), native
+//! structured outputs (`output_format`; here always the `json_tool_call` tool),
+//! adaptive thinking (here recognised by model family name), and tiktoken counts of
+//! reasoning tokens Anthropic does not report (here estimated).
+//!
+//! - [`request`]: canonical request → wire request ([`messages`] converts the turns);
+//! - [`response`]: answer → canonical response;
+//! - [`stream`]: SSE events → chunks;
+//! - [`error`]: error answers → typed errors;
+//! - [`types`]: the wire types, shared with the `/v1/messages` entrance.
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use llmux_types::{ChatChunk, ChatRequest, ChatResponse, Error};
+use llmux_types::{ChatRequest, ChatResponse, Error};
 
 use crate::{ParamSpec, ParseContext, Provider, Target};
 
+mod error;
+mod messages;
+mod python_json;
+mod request;
+mod response;
+mod stream;
 pub mod types;
+
+pub use stream::AnthropicStreamDecoder;
 
 /// Which endpoint shape to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,30 +45,45 @@ pub enum Flavor {
     Vertex,
 }
 
-/// LiteLLM's `AnthropicConfig.get_supported_openai_params`.
+/// LiteLLM's `AnthropicConfig.get_supported_openai_params`: `thinking` and
+/// `reasoning_effort` only for reasoning models.
 pub const PARAMS: ParamSpec = ParamSpec {
     all: false,
-    base: &[],
+    base: &[
+        "stream",
+        "stop",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "tools",
+        "tool_choice",
+        "extra_headers",
+        "parallel_tool_calls",
+        "response_format",
+        "user",
+        "web_search_options",
+        "speed",
+        "context_management",
+        "cache_control",
+        "service_tier",
+    ],
     function_calling: &[],
-    reasoning: &[],
+    reasoning: &["thinking", "reasoning_effort"],
 };
-
-fn not_yet() -> Error {
-    Error::bad_request("llmux does not support provider 'anthropic' yet")
-}
 
 /// Builds the upstream request.
 pub fn build_chat_request(
-    _req: &ChatRequest,
-    _t: &Target<'_>,
-    _flavor: Flavor,
+    req: &ChatRequest,
+    t: &Target<'_>,
+    flavor: Flavor,
 ) -> Result<http::Request<Bytes>, Error> {
-    Err(not_yet())
+    request::build_chat_request(req, t, flavor)
 }
 
 /// Parses a Messages API answer.
-pub fn parse_chat_response(_body: &[u8], _ctx: &ParseContext<'_>) -> Result<ChatResponse, Error> {
-    Err(not_yet())
+pub fn parse_chat_response(body: &[u8], ctx: &ParseContext<'_>) -> Result<ChatResponse, Error> {
+    response::parse_chat_response(body, ctx)
 }
 
 /// Maps an Anthropic error answer.
@@ -53,23 +93,5 @@ pub fn map_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Error {
-    crate::openai::map_error(provider, status, headers, body)
-}
-
-/// Decodes Anthropic's SSE events into OpenAI chunks.
-#[derive(Debug)]
-pub struct AnthropicStreamDecoder {}
-
-impl AnthropicStreamDecoder {
-    pub fn new(_ctx: &ParseContext<'_>) -> Self {
-        Self {}
-    }
-
-    pub fn feed(&mut self, _bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
-        Err(not_yet())
-    }
-
-    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
-        Err(not_yet())
-    }
+    error::map_error(provider, status, headers, body)
 }
