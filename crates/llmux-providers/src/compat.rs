@@ -38,8 +38,9 @@ pub struct CompatProvider {
     /// Default base URL; `/chat/completions` is appended.
     pub api_base: &'static str,
     /// Environment variables that may hold the API key, first found wins. Where LiteLLM
-    /// calls the provider through the OpenAI SDK this ends with `OPENAI_API_KEY`, which
-    /// LiteLLM falls back to (`main.py` `_complete_custom_openai`).
+    /// calls a provider through the OpenAI SDK it falls back to `OPENAI_API_KEY`
+    /// (`main.py` `_complete_custom_openai`); llmux deliberately does not, so an OpenAI
+    /// key is never sent to another company's endpoint.
     pub key_env: &'static [&'static str],
     /// Environment variable that may override the base URL (the first LiteLLM reads).
     pub base_env: Option<&'static str>,
@@ -151,7 +152,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "abliteration",
         "https://api.abliteration.ai/v1",
-        ["ABLITERATION_API_KEY", "OPENAI_API_KEY"],
+        ["ABLITERATION_API_KEY"],
         None,
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -161,7 +162,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "ai21_chat",
         "https://api.ai21.com/studio/v1",
-        ["AI21_API_KEY", "OPENAI_API_KEY"],
+        ["AI21_API_KEY"],
         Some("AI21_API_BASE"),
         true,
         p::AI21,
@@ -172,7 +173,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "aihubmix",
         "https://aihubmix.com/v1",
-        ["AIHUBMIX_API_KEY", "OPENAI_API_KEY"],
+        ["AIHUBMIX_API_KEY"],
         Some("AIHUBMIX_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -183,7 +184,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "aiml",
         "https://api.aimlapi.com/v1",
-        ["AIML_API_KEY", "OPENAI_API_KEY"],
+        ["AIML_API_KEY"],
         Some("AIML_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -204,7 +205,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "anyscale",
         "https://api.endpoints.anyscale.com/v1",
-        ["ANYSCALE_API_KEY", "OPENAI_API_KEY"],
+        ["ANYSCALE_API_KEY"],
         Some("ANYSCALE_API_BASE"),
         true,
         p::ANYSCALE,
@@ -214,7 +215,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "apertis",
         "https://api.stima.tech/v1",
-        ["STIMA_API_KEY", "OPENAI_API_KEY"],
+        ["STIMA_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -224,7 +225,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "assemblyai",
         "https://llm-gateway.assemblyai.com/v1",
-        ["ASSEMBLYAI_API_KEY", "OPENAI_API_KEY"],
+        ["ASSEMBLYAI_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -235,7 +236,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "baseten",
         "https://inference.baseten.co/v1",
-        ["BASETEN_API_KEY", "OPENAI_API_KEY"],
+        ["BASETEN_API_KEY"],
         None,
         true,
         p::BASETEN,
@@ -245,7 +246,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "cerebras",
         "https://api.cerebras.ai/v1",
-        ["CEREBRAS_API_KEY", "OPENAI_API_KEY"],
+        ["CEREBRAS_API_KEY"],
         Some("CEREBRAS_API_BASE"),
         true,
         p::CEREBRAS,
@@ -255,7 +256,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "charity_engine",
         "https://api.charityengine.services/remotejobs/v2/inference",
-        ["CHARITY_ENGINE_API_KEY", "OPENAI_API_KEY"],
+        ["CHARITY_ENGINE_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -265,7 +266,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "chutes",
         "https://llm.chutes.ai/v1",
-        ["CHUTES_API_KEY", "OPENAI_API_KEY"],
+        ["CHUTES_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -275,7 +276,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "codestral",
         "https://codestral.mistral.ai/v1",
-        ["CODESTRAL_API_KEY", "OPENAI_API_KEY"],
+        ["CODESTRAL_API_KEY"],
         Some("CODESTRAL_API_BASE"),
         true,
         p::MISTRAL,
@@ -285,7 +286,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "cognition",
         "https://api.cognition.ai/v1",
-        ["COGNITION_API_KEY", "OPENAI_API_KEY"],
+        ["COGNITION_API_KEY"],
         Some("COGNITION_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -315,7 +316,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "coralbricks",
         "https://inference.coralbricks.ai/v1",
-        ["CORALBRICKS_API_KEY", "OPENAI_API_KEY"],
+        ["CORALBRICKS_API_KEY"],
         Some("CORALBRICKS_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -325,7 +326,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "cortecs",
         "https://api.cortecs.ai/v1",
-        ["CORTECS_API_KEY", "OPENAI_API_KEY"],
+        ["CORTECS_API_KEY"],
         Some("CORTECS_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -336,7 +337,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "crusoe",
         "https://api.inference.crusoecloud.com/v1",
-        ["CRUSOE_API_KEY", "OPENAI_API_KEY"],
+        ["CRUSOE_API_KEY"],
         Some("CRUSOE_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -357,7 +358,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "darkbloom",
         "https://api.darkbloom.dev/v1",
-        ["DARKBLOOM_API_KEY", "OPENAI_API_KEY"],
+        ["DARKBLOOM_API_KEY"],
         Some("DARKBLOOM_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -367,7 +368,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "dashscope",
         "https://dashscope.aliyuncs.com/compatible-mode/v1",
-        ["DASHSCOPE_API_KEY", "OPENAI_API_KEY"],
+        ["DASHSCOPE_API_KEY"],
         Some("DASHSCOPE_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -377,7 +378,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "deepinfra",
         "https://api.deepinfra.com/v1/openai",
-        ["DEEPINFRA_API_KEY", "OPENAI_API_KEY"],
+        ["DEEPINFRA_API_KEY"],
         Some("DEEPINFRA_API_BASE"),
         true,
         p::DEEPINFRA,
@@ -421,7 +422,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "empiriolabs",
         "https://api.empiriolabs.ai/v1",
-        ["EMPIRIOLABS_API_KEY", "OPENAI_API_KEY"],
+        ["EMPIRIOLABS_API_KEY"],
         Some("EMPIRIOLABS_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -431,7 +432,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "empower",
         "https://app.empower.dev/api/v1",
-        ["EMPOWER_API_KEY", "OPENAI_API_KEY"],
+        ["EMPOWER_API_KEY"],
         Some("EMPOWER_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -442,11 +443,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "featherless_ai",
         "https://api.featherless.ai/v1",
-        [
-            "FEATHERLESS_AI_API_KEY",
-            "FEATHERLESS_API_KEY",
-            "OPENAI_API_KEY"
-        ],
+        ["FEATHERLESS_AI_API_KEY", "FEATHERLESS_API_KEY"],
         Some("FEATHERLESS_AI_API_BASE"),
         true,
         p::FEATHERLESS,
@@ -471,7 +468,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "friendliai",
         "https://api.friendli.ai/serverless/v1",
-        ["FRIENDLIAI_API_KEY", "FRIENDLI_TOKEN", "OPENAI_API_KEY"],
+        ["FRIENDLIAI_API_KEY", "FRIENDLI_TOKEN"],
         Some("FRIENDLI_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -481,7 +478,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "galadriel",
         "https://api.galadriel.com/v1",
-        ["GALADRIEL_API_KEY", "OPENAI_API_KEY"],
+        ["GALADRIEL_API_KEY"],
         Some("GALADRIEL_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -491,7 +488,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "github",
         "https://models.inference.ai.azure.com",
-        ["GITHUB_API_KEY", "OPENAI_API_KEY"],
+        ["GITHUB_API_KEY"],
         Some("GITHUB_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -502,7 +499,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "gmi",
         "https://api.gmi-serving.com/v1",
-        ["GMI_API_KEY", "OPENAI_API_KEY"],
+        ["GMI_API_KEY"],
         None,
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -525,7 +522,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "helicone",
         "https://ai-gateway.helicone.ai",
-        ["HELICONE_API_KEY", "OPENAI_API_KEY"],
+        ["HELICONE_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -550,7 +547,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "hyperbolic",
         "https://api.hyperbolic.xyz/v1",
-        ["HYPERBOLIC_API_KEY", "OPENAI_API_KEY"],
+        ["HYPERBOLIC_API_KEY"],
         Some("HYPERBOLIC_API_BASE"),
         true,
         p::HYPERBOLIC,
@@ -560,7 +557,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "inception",
         "https://api.inceptionlabs.ai/v1",
-        ["INCEPTION_API_KEY", "OPENAI_API_KEY"],
+        ["INCEPTION_API_KEY"],
         Some("INCEPTION_API_BASE"),
         true,
         p::INCEPTION,
@@ -570,7 +567,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "inferenceapis",
         "https://api.inferenceapis.com/v1",
-        ["INFERENCEAPIS_API_KEY", "OPENAI_API_KEY"],
+        ["INFERENCEAPIS_API_KEY"],
         Some("INFERENCEAPIS_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -580,7 +577,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "lambda_ai",
         "https://api.lambda.ai/v1",
-        ["LAMBDA_API_KEY", "OPENAI_API_KEY"],
+        ["LAMBDA_API_KEY"],
         Some("LAMBDA_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -603,7 +600,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "libertai",
         "https://api.libertai.io/v1",
-        ["LIBERTAI_API_KEY", "OPENAI_API_KEY"],
+        ["LIBERTAI_API_KEY"],
         Some("LIBERTAI_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -615,7 +612,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "litellm_proxy",
         "http://0.0.0.0:4000",
-        ["LITELLM_PROXY_API_KEY", "OPENAI_API_KEY"],
+        ["LITELLM_PROXY_API_KEY"],
         Some("LITELLM_PROXY_API_BASE"),
         true,
         p::LITELLM_PROXY,
@@ -639,7 +636,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "llamagate",
         "https://api.llamagate.dev/v1",
-        ["LLAMAGATE_API_KEY", "OPENAI_API_KEY"],
+        ["LLAMAGATE_API_KEY"],
         None,
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -664,7 +661,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "meta",
         "https://api.meta.ai/v1",
-        ["META_API_KEY", "OPENAI_API_KEY"],
+        ["META_API_KEY"],
         Some("META_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -674,7 +671,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "meta_llama",
         "https://api.llama.com/compat/v1",
-        ["LLAMA_API_KEY", "OPENAI_API_KEY"],
+        ["LLAMA_API_KEY"],
         Some("LLAMA_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -709,7 +706,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "modelscope",
         "https://api-inference.modelscope.cn/v1",
-        ["MODELSCOPE_API_KEY", "OPENAI_API_KEY"],
+        ["MODELSCOPE_API_KEY"],
         Some("MODELSCOPE_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -719,7 +716,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "moonshot",
         "https://api.moonshot.ai/v1",
-        ["MOONSHOT_API_KEY", "OPENAI_API_KEY"],
+        ["MOONSHOT_API_KEY"],
         Some("MOONSHOT_API_BASE"),
         true,
         p::MOONSHOT,
@@ -729,7 +726,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "morph",
         "https://api.morphllm.com/v1",
-        ["MORPH_API_KEY", "OPENAI_API_KEY"],
+        ["MORPH_API_KEY"],
         Some("MORPH_API_BASE"),
         true,
         p::MORPH,
@@ -749,7 +746,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "nano-gpt",
         "https://nano-gpt.com/api/v1",
-        ["NANOGPT_API_KEY", "OPENAI_API_KEY"],
+        ["NANOGPT_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -759,7 +756,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "nebius",
         "https://api.studio.nebius.ai/v1",
-        ["NEBIUS_API_KEY", "OPENAI_API_KEY"],
+        ["NEBIUS_API_KEY"],
         Some("NEBIUS_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -769,7 +766,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "neosantara",
         "https://api.neosantara.xyz/v1",
-        ["NEOSANTARA_API_KEY", "OPENAI_API_KEY"],
+        ["NEOSANTARA_API_KEY"],
         Some("NEOSANTARA_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -779,7 +776,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "novita",
         "https://api.novita.ai/v3/openai",
-        ["NOVITA_API_KEY", "OPENAI_API_KEY"],
+        ["NOVITA_API_KEY"],
         Some("NOVITA_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -792,7 +789,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "nscale",
         "https://inference.api.nscale.com/v1",
-        ["NSCALE_API_KEY", "OPENAI_API_KEY"],
+        ["NSCALE_API_KEY"],
         Some("NSCALE_API_BASE"),
         true,
         p::NSCALE,
@@ -802,7 +799,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "nvidia_nim",
         "https://integrate.api.nvidia.com/v1",
-        ["NVIDIA_NIM_API_KEY", "OPENAI_API_KEY"],
+        ["NVIDIA_NIM_API_KEY"],
         Some("NVIDIA_NIM_API_BASE"),
         true,
         p::NVIDIA_NIM,
@@ -844,7 +841,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "parasail",
         "https://api.parasail.io/v1",
-        ["PARASAIL_API_KEY", "OPENAI_API_KEY"],
+        ["PARASAIL_API_KEY"],
         Some("PARASAIL_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -854,11 +851,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "perplexity",
         "https://api.perplexity.ai",
-        [
-            "PERPLEXITYAI_API_KEY",
-            "PERPLEXITY_API_KEY",
-            "OPENAI_API_KEY"
-        ],
+        ["PERPLEXITYAI_API_KEY", "PERPLEXITY_API_KEY"],
         Some("PERPLEXITY_API_BASE"),
         true,
         p::PERPLEXITY,
@@ -871,7 +864,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "pinstripes",
         "https://pinstripes.io/v1",
-        ["PINSTRIPES_API_KEY", "OPENAI_API_KEY"],
+        ["PINSTRIPES_API_KEY"],
         Some("PINSTRIPES_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -881,7 +874,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "poe",
         "https://api.poe.com/v1",
-        ["POE_API_KEY", "OPENAI_API_KEY"],
+        ["POE_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -891,7 +884,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "prism",
         "https://api.prisminference.com/v1",
-        ["PRISM_API_KEY", "OPENAI_API_KEY"],
+        ["PRISM_API_KEY"],
         Some("PRISM_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -901,7 +894,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "publicai",
         "https://api.publicai.co/v1",
-        ["PUBLICAI_API_KEY", "OPENAI_API_KEY"],
+        ["PUBLICAI_API_KEY"],
         Some("PUBLICAI_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -911,11 +904,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "qwen_ai_platform",
         "https://dashscope.aliyuncs.com/compatible-mode/v1",
-        [
-            "QWEN_AI_PLATFORM_API_KEY",
-            "DASHSCOPE_API_KEY",
-            "OPENAI_API_KEY"
-        ],
+        ["QWEN_AI_PLATFORM_API_KEY", "DASHSCOPE_API_KEY"],
         Some("QWEN_AI_PLATFORM_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -925,7 +914,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "qwencloud",
         "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-        ["QWENCLOUD_API_KEY", "DASHSCOPE_API_KEY", "OPENAI_API_KEY"],
+        ["QWENCLOUD_API_KEY", "DASHSCOPE_API_KEY"],
         Some("QWENCLOUD_API_BASE"),
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -935,7 +924,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "reka",
         "https://api.reka.ai/v1",
-        ["REKA_API_KEY", "OPENAI_API_KEY"],
+        ["REKA_API_KEY"],
         Some("REKA_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -945,7 +934,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "sail",
         "https://api.sailresearch.com/v1",
-        ["SAIL_API_KEY", "OPENAI_API_KEY"],
+        ["SAIL_API_KEY"],
         Some("SAIL_API_BASE"),
         true,
         p::SAIL,
@@ -955,7 +944,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "sambanova",
         "https://api.sambanova.ai/v1",
-        ["SAMBANOVA_API_KEY", "OPENAI_API_KEY"],
+        ["SAMBANOVA_API_KEY"],
         Some("SAMBANOVA_API_BASE"),
         true,
         p::SAMBANOVA,
@@ -966,7 +955,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "sarvam",
         "https://api.sarvam.ai/v1",
-        ["SARVAM_API_KEY", "OPENAI_API_KEY"],
+        ["SARVAM_API_KEY"],
         None,
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -976,7 +965,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "scaleway",
         "https://api.scaleway.ai/v1",
-        ["SCW_SECRET_KEY", "OPENAI_API_KEY"],
+        ["SCW_SECRET_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -986,7 +975,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "scx-ai",
         "https://api.scx.ai/v1",
-        ["SCX_API_KEY", "OPENAI_API_KEY"],
+        ["SCX_API_KEY"],
         Some("SCX_API_BASE"),
         true,
         p::JSON_PROVIDER,
@@ -996,7 +985,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "synthetic",
         "https://api.synthetic.new/openai/v1",
-        ["SYNTHETIC_API_KEY", "OPENAI_API_KEY"],
+        ["SYNTHETIC_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
@@ -1006,7 +995,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "tencent",
         "https://tokenhub-intl.tencentcloudmaas.com/v1",
-        ["TENCENT_API_KEY", "OPENAI_API_KEY"],
+        ["TENCENT_API_KEY"],
         Some("TENCENT_API_BASE"),
         true,
         p::TENCENT,
@@ -1016,7 +1005,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "tensormesh",
         "https://serverless.tensormesh.ai/v1",
-        ["TENSORMESH_INFERENCE_API_KEY", "OPENAI_API_KEY"],
+        ["TENSORMESH_INFERENCE_API_KEY"],
         Some("TENSORMESH_SERVERLESS_BASE_URL"),
         true,
         p::JSON_PROVIDER,
@@ -1041,7 +1030,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "v0",
         "https://api.v0.dev/v1",
-        ["V0_API_KEY", "OPENAI_API_KEY"],
+        ["V0_API_KEY"],
         Some("V0_API_BASE"),
         true,
         p::V0,
@@ -1052,7 +1041,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "veniceai",
         "https://api.venice.ai/api/v1",
-        ["VENICE_AI_API_KEY", "OPENAI_API_KEY"],
+        ["VENICE_AI_API_KEY"],
         None,
         true,
         p::OPENAI_UNKNOWN_MODEL,
@@ -1063,11 +1052,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "vercel_ai_gateway",
         "https://ai-gateway.vercel.sh/v1",
-        [
-            "VERCEL_AI_GATEWAY_API_KEY",
-            "VERCEL_OIDC_TOKEN",
-            "OPENAI_API_KEY"
-        ],
+        ["VERCEL_AI_GATEWAY_API_KEY", "VERCEL_OIDC_TOKEN"],
         Some("VERCEL_AI_GATEWAY_API_BASE"),
         true,
         p::OPENAI_GPT,
@@ -1077,7 +1062,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "volcengine",
         "https://ark.cn-beijing.volces.com/api/v3",
-        ["VOLCENGINE_API_KEY", "OPENAI_API_KEY"],
+        ["VOLCENGINE_API_KEY"],
         Some("VOLCENGINE_API_BASE"),
         true,
         p::VOLCENGINE,
@@ -1087,7 +1072,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "wandb",
         "https://api.inference.wandb.ai/v1",
-        ["WANDB_API_KEY", "OPENAI_API_KEY"],
+        ["WANDB_API_KEY"],
         Some("WANDB_API_BASE"),
         true,
         p::WANDB,
@@ -1107,21 +1092,21 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "xiaomi_mimo",
         "https://api.xiaomimimo.com/v1",
-        ["XIAOMI_MIMO_API_KEY", "OPENAI_API_KEY"],
+        ["XIAOMI_MIMO_API_KEY"],
         None,
         true,
         p::JSON_PROVIDER,
         SDK_MAX_TOKENS,
         []
     ),
-    // LiteLLM has no xinference config: OpenAI's key, base variables and params (default
-    // base would be OpenAI's); Xinference's own default here
+    // LiteLLM has no xinference config and falls back to OpenAI's key and base variables;
+    // llmux reads Xinference's own and defaults to its local server, which needs no key
     row!(
         "xinference",
         "http://127.0.0.1:9997/v1",
-        ["OPENAI_API_KEY"],
-        Some("OPENAI_BASE_URL"),
-        true,
+        ["XINFERENCE_API_KEY"],
+        Some("XINFERENCE_API_BASE"),
+        false,
         p::OPENAI_UNKNOWN_MODEL,
         SDK_MAX_TOKENS,
         []
@@ -1129,7 +1114,7 @@ pub static CATALOG: &[CompatProvider] = &[
     row!(
         "zai",
         "https://api.z.ai/api/paas/v4",
-        ["ZAI_API_KEY", "OPENAI_API_KEY"],
+        ["ZAI_API_KEY"],
         Some("ZAI_API_BASE"),
         true,
         p::ZAI,
@@ -1278,20 +1263,13 @@ mod tests {
         assert_eq!(row("perplexity").api_base, "https://api.perplexity.ai");
         assert_eq!(
             row("perplexity").key_env,
-            [
-                "PERPLEXITYAI_API_KEY",
-                "PERPLEXITY_API_KEY",
-                "OPENAI_API_KEY"
-            ]
+            ["PERPLEXITYAI_API_KEY", "PERPLEXITY_API_KEY"]
         );
         assert_eq!(
             row("deepinfra").api_base,
             "https://api.deepinfra.com/v1/openai"
         );
-        assert_eq!(
-            row("nvidia_nim").key_env,
-            ["NVIDIA_NIM_API_KEY", "OPENAI_API_KEY"]
-        );
+        assert_eq!(row("nvidia_nim").key_env, ["NVIDIA_NIM_API_KEY"]);
         assert_eq!(row("nvidia_nim").base_env, Some("NVIDIA_NIM_API_BASE"));
         assert_eq!(row("deepseek").api_base, "https://api.deepseek.com/beta");
         assert_eq!(

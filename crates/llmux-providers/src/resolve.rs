@@ -78,23 +78,24 @@ pub fn resolve_provider(
             return Err(not_yet(prefix, model));
         }
     }
-    if let Some(base) = api_base {
+    if let Some(base) = api_base.and_then(|b| url::Url::parse(b).ok()) {
         if let Some(row) = CATALOG
             .iter()
-            .find(|row| row.hosts.iter().any(|h| base.contains(h)))
+            .find(|row| row.hosts.iter().any(|h| endpoint_matches(&base, h)))
         {
             return Ok(Resolved {
                 provider: Provider::Compat(row),
                 model: model.to_owned(),
             });
         }
-        if base.contains(".openai.azure.com") {
+        let host = base.host_str().unwrap_or("");
+        if host.ends_with(".openai.azure.com") {
             return Ok(Resolved {
                 provider: Provider::Azure,
                 model: model.to_owned(),
             });
         }
-        if base.contains("api.openai.com") {
+        if host == "api.openai.com" {
             return Ok(Resolved {
                 provider: Provider::OpenAi,
                 model: model.to_owned(),
@@ -122,6 +123,20 @@ pub fn resolve_provider(
          Learn more: https://docs.litellm.ai/docs/providers"
     ))
     .with_model(model))
+}
+
+/// Whether `base` is the endpoint `host[/path]`: the host must be equal and the path a
+/// prefix at a segment boundary. A substring test would let
+/// `https://attacker.example/api.groq.com/` pick up the gateway's `GROQ_API_KEY`.
+fn endpoint_matches(base: &url::Url, endpoint: &str) -> bool {
+    let (host, path) = endpoint
+        .split_once('/')
+        .map_or((endpoint, ""), |(h, p)| (h, p.trim_end_matches('/')));
+    if base.host_str() != Some(host) {
+        return false;
+    }
+    let base_path = base.path().trim_matches('/');
+    path.is_empty() || base_path == path || base_path.starts_with(&format!("{path}/"))
 }
 
 fn implemented(id: &str, model: &str) -> Result<Provider, Error> {
@@ -200,6 +215,37 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.provider.id(), "groq");
+    }
+
+    #[test]
+    fn a_known_host_only_counts_as_the_host() {
+        let evil = resolve_provider(
+            "llama3-8b",
+            None,
+            Some("https://attacker.example/api.groq.com/openai/v1"),
+            none,
+        );
+        assert!(
+            evil.is_err(),
+            "a path that spells a provider's host must not select it"
+        );
+        let r = resolve_provider(
+            "llama3-8b",
+            None,
+            Some("https://api.groq.com/openai/v1/"),
+            none,
+        )
+        .unwrap();
+        assert_eq!(r.provider.id(), "groq");
+        assert!(
+            resolve_provider(
+                "m",
+                None,
+                Some("https://api.groq.com.evil.example/openai/v1"),
+                none
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `POST /v1/completions` (legacy text completions).
+//! `POST /v1/completions` (legacy text completions; also `/completions` and Azure's route).
 
 use std::sync::Arc;
 
@@ -7,10 +7,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use llmux::{CompletionRequest, RequestOverrides};
+use llmux::{CompletionRequest, CompletionResponse};
 
-use super::sse::sse_response;
-use super::{Call, json_response};
+use super::Accepted;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -24,6 +23,7 @@ pub(crate) async fn completions(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Azure clients name the deployment in the path.
 pub(crate) async fn azure_completions(
     State(st): State<Arc<AppState>>,
     Path(model): Path<String>,
@@ -41,46 +41,20 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     path_model: Option<String>,
 ) -> Result<Response, ApiError> {
-    let call = Call::start(st, headers)?;
-    let bytes = call.body(body)?;
-    let mut req: CompletionRequest = call.parse(&bytes)?;
-    if let Some(model) = path_model {
-        req.model = model;
-    }
-    let md = call.deployment(st, &req.model)?;
-    let overrides = RequestOverrides::take_from(&mut req.extra).map_err(|e| call.fail(e))?;
+    let (a, req) = Accepted::new::<CompletionRequest>(st, headers, body, path_model)?;
+    let dep = &a.md.deployment;
     if req.stream == Some(true) {
         let reply = st
             .client
-            .text_completion_stream(&md.deployment, req, &overrides)
+            .text_completion_stream(dep, req, &a.overrides)
             .await
-            .map_err(|e| call.fail(e))?;
-        let alias = md.model_name.clone();
-        let mut resp = sse_response(reply.value, move |c: &mut llmux::CompletionResponse| {
-            c.model.clone_from(&alias)
-        });
-        call.decorate(
-            &mut resp,
-            &md,
-            reply.attempts,
-            reply.upstream_time,
-            &reply.headers,
-        );
-        return Ok(resp);
+            .map_err(|e| a.fail(e))?;
+        return Ok(a.sse(reply, |c: &mut CompletionResponse| &mut c.model));
     }
-    let mut reply = st
+    let reply = st
         .client
-        .text_completion(&md.deployment, req, &overrides)
+        .text_completion(dep, req, &a.overrides)
         .await
-        .map_err(|e| call.fail(e))?;
-    reply.value.model.clone_from(&md.model_name);
-    let mut resp = json_response(&reply.value).map_err(|e| call.fail(e))?;
-    call.decorate(
-        &mut resp,
-        &md,
-        reply.attempts,
-        reply.upstream_time,
-        &reply.headers,
-    );
-    Ok(resp)
+        .map_err(|e| a.fail(e))?;
+    a.json(reply, |r: &mut CompletionResponse| &mut r.model)
 }

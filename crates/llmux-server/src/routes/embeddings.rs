@@ -7,9 +7,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use llmux::{EmbeddingRequest, RequestOverrides};
+use llmux::{EmbeddingRequest, EmbeddingResponse};
 
-use super::{Call, json_response};
+use super::Accepted;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -23,6 +23,7 @@ pub(crate) async fn embeddings(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Azure clients name the deployment in the path.
 pub(crate) async fn azure_embeddings(
     State(st): State<Arc<AppState>>,
     Path(model): Path<String>,
@@ -40,27 +41,11 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     path_model: Option<String>,
 ) -> Result<Response, ApiError> {
-    let call = Call::start(st, headers)?;
-    let bytes = call.body(body)?;
-    let mut req: EmbeddingRequest = call.parse(&bytes)?;
-    if let Some(model) = path_model {
-        req.model = model;
-    }
-    let md = call.deployment(st, &req.model)?;
-    let overrides = RequestOverrides::take_from(&mut req.extra).map_err(|e| call.fail(e))?;
-    let mut reply = st
+    let (a, req) = Accepted::new::<EmbeddingRequest>(st, headers, body, path_model)?;
+    let reply = st
         .client
-        .embedding(&md.deployment, req, &overrides)
+        .embedding(&a.md.deployment, req, &a.overrides)
         .await
-        .map_err(|e| call.fail(e))?;
-    reply.value.model.clone_from(&md.model_name);
-    let mut resp = json_response(&reply.value).map_err(|e| call.fail(e))?;
-    call.decorate(
-        &mut resp,
-        &md,
-        reply.attempts,
-        reply.upstream_time,
-        &reply.headers,
-    );
-    Ok(resp)
+        .map_err(|e| a.fail(e))?;
+    a.json(reply, |r: &mut EmbeddingResponse| &mut r.model)
 }

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use llmux::{Error, ErrorKind};
+use llmux::{Error, ErrorKind, RequestOverrides};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, insert};
@@ -116,6 +116,142 @@ impl Call {
             &format!("{:.3}", overhead.as_secs_f64() * 1000.0),
         );
     }
+}
+
+/// An OpenAI-format request body a route accepts.
+pub(crate) trait ApiRequest: DeserializeOwned + serde::Serialize + Sized {
+    fn model_mut(&mut self) -> &mut String;
+    /// Takes LiteLLM's own keys out of the body (they are never forwarded).
+    fn take_overrides(&mut self) -> Result<RequestOverrides, Error>;
+}
+
+impl ApiRequest for llmux::ChatRequest {
+    fn model_mut(&mut self) -> &mut String {
+        &mut self.model
+    }
+    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
+        RequestOverrides::take_from_chat(self)
+    }
+}
+
+impl ApiRequest for llmux::EmbeddingRequest {
+    fn model_mut(&mut self) -> &mut String {
+        &mut self.model
+    }
+    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
+        RequestOverrides::take_from(&mut self.extra)
+    }
+}
+
+impl ApiRequest for llmux::CompletionRequest {
+    fn model_mut(&mut self) -> &mut String {
+        &mut self.model
+    }
+    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
+        RequestOverrides::take_from(&mut self.extra)
+    }
+}
+
+/// A request that passed auth and parsing and has a deployment to go to.
+pub(crate) struct Accepted {
+    pub call: Call,
+    pub md: Arc<ModelDeployment>,
+    pub overrides: RequestOverrides,
+}
+
+impl Accepted {
+    /// Auth, body, parse, the path's model (Azure routes), the deployment, its request
+    /// defaults, and LiteLLM's keys taken out.
+    pub fn new<R: ApiRequest>(
+        st: &AppState,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+        path_model: Option<String>,
+    ) -> Result<(Self, R), ApiError> {
+        let call = Call::start(st, headers)?;
+        let bytes = call.body(body)?;
+        let mut req: R = call.parse(&bytes)?;
+        if let Some(model) = path_model {
+            *req.model_mut() = model;
+        }
+        let md = call.deployment(st, req.model_mut())?;
+        if !md.default_params.is_empty() {
+            req = with_defaults(req, &md.default_params).map_err(|e| call.fail(e))?;
+        }
+        let overrides = req.take_overrides().map_err(|e| call.fail(e))?;
+        Ok((
+            Self {
+                call,
+                md,
+                overrides,
+            },
+            req,
+        ))
+    }
+
+    /// The JSON answer, its `model` renamed to the group the client asked for.
+    pub fn json<T: serde::Serialize>(
+        &self,
+        reply: llmux::Reply<T>,
+        model_of: impl FnOnce(&mut T) -> &mut String,
+    ) -> Result<Response, ApiError> {
+        let mut value = reply.value;
+        model_of(&mut value).clone_from(&self.md.model_name);
+        let mut resp = json_response(&value).map_err(|e| self.call.fail(e))?;
+        self.call.decorate(
+            &mut resp,
+            &self.md,
+            reply.attempts,
+            reply.upstream_time,
+            &reply.headers,
+        );
+        Ok(resp)
+    }
+
+    /// The SSE answer, every event's `model` renamed to the group.
+    pub fn sse<T>(
+        &self,
+        reply: llmux::Reply<llmux::EventStream<T>>,
+        model_of: fn(&mut T) -> &mut String,
+    ) -> Response
+    where
+        T: serde::Serialize + Send + 'static,
+    {
+        let alias = self.md.model_name.clone();
+        let mut resp = sse::sse_response(reply.value, move |event: &mut T| {
+            model_of(event).clone_from(&alias)
+        });
+        self.call.decorate(
+            &mut resp,
+            &self.md,
+            reply.attempts,
+            reply.upstream_time,
+            &reply.headers,
+        );
+        resp
+    }
+
+    pub fn fail(&self, e: Error) -> ApiError {
+        self.call.fail(e)
+    }
+}
+
+/// Fills parameters the client left unset from the deployment's `litellm_params`
+/// (LiteLLM merges them into every call, the request winning).
+fn with_defaults<R: ApiRequest>(
+    req: R,
+    defaults: &serde_json::Map<String, serde_json::Value>,
+) -> Result<R, Error> {
+    let mut value = serde_json::to_value(req).map_err(|e| Error::bad_request(e.to_string()))?;
+    if let Some(obj) = value.as_object_mut() {
+        for (k, v) in defaults {
+            if obj.get(k).is_none_or(serde_json::Value::is_null) {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::bad_request(format!("invalid default param in config: {e}")))
 }
 
 /// A JSON answer.
