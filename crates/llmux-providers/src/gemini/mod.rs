@@ -1,15 +1,40 @@
-//! Gemini (Google AI Studio) and Gemini on Vertex AI: <https://ai.google.dev/api/generate-content>.
+//! Gemini: Google AI Studio (<https://ai.google.dev/api/generate-content>) and Gemini on
+//! Vertex AI (<https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference>),
+//! translated as LiteLLM 1.108.7 does (`llms/vertex_ai/gemini/`, `llms/gemini/`).
 //!
-//! Vertex AI uses the same translation on
-//! `{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent`.
+//! | | AI Studio | Vertex AI |
+//! |---|---|---|
+//! | chat | `{api_base}/models/{model}:generateContent` | `https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent` |
+//! | stream | `:streamGenerateContent?alt=sse` | same |
+//! | embeddings | `:batchEmbedContents` | `:predict` |
+//! | auth | `x-goog-api-key` | `Authorization: Bearer` (token from the caller) |
+//!
+//! Files: `request.rs` (body, generationConfig, URLs), `messages.rs` (contents),
+//! `media.rs` (image/file parts), `tools.rs` and `schema.rs` (function declarations),
+//! `response.rs` (answers, usage), `stream.rs`, `error.rs`, `embeddings.rs`,
+//! `signature.rs` (tool-call ids carrying thought signatures), `pyjson.rs` (Python-style
+//! JSON for tool arguments), `types.rs` (wire types).
 
-use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
-use llmux_types::{
-    ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Error,
-};
+mod embeddings;
+mod error;
+mod media;
+mod messages;
+mod pyjson;
+mod request;
+mod response;
+mod schema;
+mod signature;
+mod stream;
+mod tools;
+mod types;
 
-use crate::{ParamSpec, ParseContext, Provider, Target};
+pub use embeddings::{build_embedding_request, parse_embedding_response};
+pub use error::map_error;
+pub use request::build_chat_request;
+pub use response::parse_chat_response;
+pub use stream::GeminiStreamDecoder;
+
+use crate::ParamSpec;
 
 /// Which endpoint shape to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,74 +45,66 @@ pub enum Flavor {
     Vertex,
 }
 
-/// LiteLLM's `GoogleAIStudioGeminiConfig.get_supported_openai_params`..
+/// LiteLLM's `GoogleAIStudioGeminiConfig.get_supported_openai_params` (`logit_bias` is
+/// not among them). `audio` only for TTS models in LiteLLM; not offered here.
 pub const PARAMS: ParamSpec = ParamSpec {
     all: false,
-    base: &[],
+    base: &[
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "tools",
+        "tool_choice",
+        "functions",
+        "response_format",
+        "n",
+        "stop",
+        "logprobs",
+        "frequency_penalty",
+        "presence_penalty",
+        "seed",
+        "modalities",
+        "parallel_tool_calls",
+        "web_search_options",
+        "include_server_side_tool_invocations",
+        "service_tier",
+    ],
     function_calling: &[],
-    reasoning: &[],
+    reasoning: &["reasoning_effort", "thinking"],
 };
 
-fn not_yet() -> Error {
-    Error::bad_request("llmux does not support provider 'gemini' yet")
-}
-
-/// Builds the upstream request.
-pub fn build_chat_request(
-    _req: &ChatRequest,
-    _t: &Target<'_>,
-    _flavor: Flavor,
-) -> Result<http::Request<Bytes>, Error> {
-    Err(not_yet())
-}
-
-/// Parses a generateContent answer.
-pub fn parse_chat_response(_body: &[u8], _ctx: &ParseContext<'_>) -> Result<ChatResponse, Error> {
-    Err(not_yet())
-}
-
-/// Maps a Gemini error answer.
-pub fn map_error(
-    provider: Provider,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Error {
-    crate::openai::map_error(provider, status, headers, body)
-}
-
-/// Decodes Gemini's SSE stream into OpenAI chunks.
-#[derive(Debug)]
-pub struct GeminiStreamDecoder {}
-
-impl GeminiStreamDecoder {
-    pub fn new(_ctx: &ParseContext<'_>) -> Self {
-        Self {}
-    }
-
-    pub fn feed(&mut self, _bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
-        Err(not_yet())
-    }
-
-    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
-        Err(not_yet())
-    }
-}
-
-/// Builds an `embedContent` / `batchEmbedContents` request.
-pub fn build_embedding_request(
-    _req: &EmbeddingRequest,
-    _t: &Target<'_>,
-    _flavor: Flavor,
-) -> Result<http::Request<Bytes>, Error> {
-    Err(not_yet())
-}
-
-/// Parses an embeddings answer.
-pub fn parse_embedding_response(
-    _body: &[u8],
-    _req: &EmbeddingRequest,
-    _want_base64: bool,
-) -> Result<EmbeddingResponse, Error> {
-    Err(not_yet())
-}
+/// LiteLLM's `VertexGeminiConfig.get_supported_openai_params`: AI Studio's plus
+/// `top_logprobs`, `audio` and `top_k`.
+pub const VERTEX_PARAMS: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "tools",
+        "functions",
+        "tool_choice",
+        "response_format",
+        "n",
+        "stop",
+        "extra_headers",
+        "seed",
+        "logprobs",
+        "top_logprobs",
+        "modalities",
+        "audio",
+        "parallel_tool_calls",
+        "web_search_options",
+        "include_server_side_tool_invocations",
+        "service_tier",
+        "frequency_penalty",
+        "presence_penalty",
+    ],
+    function_calling: &[],
+    reasoning: &["reasoning_effort", "thinking"],
+};

@@ -1,0 +1,286 @@
+//! Embeddings.
+//!
+//! - AI Studio: always `batchEmbedContents`, one request per input, even for a single
+//!   input (LiteLLM's `GoogleBatchEmbeddings` with mode `batch_embedding`).
+//! - Vertex AI: `:predict` with `instances: [{content}]` (LiteLLM's
+//!   `VertexAITextEmbeddingConfig`), Vertex's text-embedding API.
+//!
+//! `dimensions` becomes `outputDimensionality`; `task_type` / `input_type` and `title`
+//! are passed on. Answers are parsed by shape (`embeddings`, `embedding` or
+//! `predictions`), so either flavor's parser reads any of them.
+
+use bytes::Bytes;
+use llmux_types::{
+    Embedding, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingUsage,
+    EmbeddingVector, Error, ErrorKind, JsonMap,
+};
+use serde_json::{Value, json};
+
+use super::Flavor;
+use super::media::FILES_API_PREFIX;
+use super::request::{authorize, endpoint_url};
+use crate::Target;
+
+/// Builds the embeddings request.
+pub fn build_embedding_request(
+    req: &EmbeddingRequest,
+    t: &Target<'_>,
+    flavor: Flavor,
+) -> Result<http::Request<Bytes>, Error> {
+    let inputs = texts(&req.input)?;
+    let task_type = ["task_type", "input_type", "taskType"]
+        .iter()
+        .find_map(|k| req.extra.get(*k).filter(|v| !v.is_null()));
+    let title = req.extra.get("title").filter(|v| !v.is_null());
+    let (endpoint, body) = match flavor {
+        Flavor::AiStudio => {
+            let model = format!("models/{}", t.model);
+            let requests = inputs
+                .iter()
+                .map(|text| {
+                    let mut r = JsonMap::new();
+                    r.insert("model".into(), Value::from(model.as_str()));
+                    r.insert("content".into(), json!({ "parts": [part(text)?] }));
+                    if let Some(d) = req.dimensions {
+                        r.insert("outputDimensionality".into(), json!(d));
+                    }
+                    if let Some(tt) = task_type {
+                        r.insert("taskType".into(), tt.clone());
+                    }
+                    if let Some(title) = title {
+                        r.insert("title".into(), title.clone());
+                    }
+                    Ok(Value::Object(r))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            ("batchEmbedContents", json!({ "requests": requests }))
+        }
+        Flavor::Vertex => {
+            let instances: Vec<Value> = inputs
+                .iter()
+                .map(|text| {
+                    let mut i = JsonMap::new();
+                    i.insert("content".into(), Value::from(*text));
+                    if let Some(tt) = task_type {
+                        i.insert("task_type".into(), tt.clone());
+                    }
+                    if let Some(title) = title {
+                        i.insert("title".into(), title.clone());
+                    }
+                    Value::Object(i)
+                })
+                .collect();
+            let mut parameters = JsonMap::new();
+            if let Some(d) = req.dimensions {
+                parameters.insert("outputDimensionality".into(), json!(d));
+            }
+            (
+                "predict",
+                json!({ "instances": instances, "parameters": parameters }),
+            )
+        }
+    };
+    let url = endpoint_url(t, flavor, endpoint, false)?;
+    let builder = authorize(http::Request::post(url), t, flavor);
+    crate::openai::json_request(builder, t, &body)
+}
+
+/// The inputs as text; token arrays are not embeddable by Gemini.
+fn texts(input: &EmbeddingInput) -> Result<Vec<&str>, Error> {
+    match input {
+        EmbeddingInput::Text(s) => Ok(vec![s.as_str()]),
+        EmbeddingInput::Texts(v) => Ok(v.iter().map(String::as_str).collect()),
+        EmbeddingInput::Tokens(_) | EmbeddingInput::TokenLists(_) => Err(Error::bad_request(
+            "Embedding input must be a string or a list of strings for gemini; token arrays are \
+             not supported",
+        )),
+    }
+}
+
+/// Mime types Gemini embeds from a data URL.
+const EMBEDDING_MIME_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "audio/mpeg",
+    "audio/wav",
+    "video/mp4",
+    "video/quicktime",
+    "application/pdf",
+];
+
+/// One input: text, or a media part for data URLs and `gs://` URLs.
+fn part(text: &str) -> Result<Value, Error> {
+    if text.starts_with("data:") && text.contains(";base64,") {
+        let (meta, data) = text.split_once(',').unwrap_or((text, ""));
+        let mime = meta[5..].split(';').next().unwrap_or("");
+        if !EMBEDDING_MIME_TYPES.contains(&mime) {
+            return Err(Error::bad_request(format!(
+                "Unsupported MIME type for embedding: {mime}. Supported types: {}",
+                EMBEDDING_MIME_TYPES.join(", ")
+            )));
+        }
+        return Ok(json!({"inline_data": {"mime_type": mime, "data": data}}));
+    }
+    if text.starts_with("gs://") {
+        let lower = text.to_ascii_lowercase();
+        let mime = [
+            (".png", "image/png"),
+            (".jpg", "image/jpeg"),
+            (".jpeg", "image/jpeg"),
+            (".mp3", "audio/mpeg"),
+            (".wav", "audio/wav"),
+            (".mp4", "video/mp4"),
+            (".mov", "video/quicktime"),
+            (".pdf", "application/pdf"),
+        ]
+        .iter()
+        .find(|(ext, _)| lower.ends_with(ext))
+        .map(|(_, m)| *m)
+        .ok_or_else(|| {
+            Error::bad_request(format!("Unable to infer MIME type from GCS URL: {text}"))
+        })?;
+        return Ok(json!({"file_data": {"mime_type": mime, "file_uri": text}}));
+    }
+    if text.starts_with("files/") || text.starts_with(FILES_API_PREFIX) {
+        // LiteLLM looks the file up through the Files API first; llmux does no I/O here.
+        return Err(Error::bad_request(format!(
+            "File reference {text:?} cannot be embedded: llmux does not resolve Gemini Files API \
+             references"
+        )));
+    }
+    Ok(json!({ "text": text }))
+}
+
+/// Parses an embeddings answer.
+pub fn parse_embedding_response(
+    body: &[u8],
+    req: &EmbeddingRequest,
+    want_base64: bool,
+) -> Result<EmbeddingResponse, Error> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| unreadable(&e.to_string()))?;
+    let mut prompt_tokens = 0u64;
+    let vectors: Vec<&Value> = if let Some(list) = v.get("embeddings").and_then(Value::as_array) {
+        list.iter()
+            .map(|e| e.get("values").unwrap_or(&Value::Null))
+            .collect()
+    } else if let Some(one) = v.get("embedding") {
+        prompt_tokens = v
+            .get("usageMetadata")
+            .and_then(|u| u.get("promptTokenCount"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        vec![one.get("values").unwrap_or(&Value::Null)]
+    } else if let Some(list) = v.get("predictions").and_then(Value::as_array) {
+        prompt_tokens = list
+            .iter()
+            .filter_map(|p| {
+                p.get("embeddings")?
+                    .get("statistics")?
+                    .get("token_count")?
+                    .as_f64()
+            })
+            .sum::<f64>() as u64;
+        list.iter()
+            .map(|p| {
+                p.get("embeddings")
+                    .and_then(|e| e.get("values"))
+                    .unwrap_or(&Value::Null)
+            })
+            .collect()
+    } else {
+        return Err(unreadable("no embeddings in the answer"));
+    };
+    let mut data = Vec::with_capacity(vectors.len());
+    for (i, values) in vectors.into_iter().enumerate() {
+        let floats: Vec<f64> = values
+            .as_array()
+            .ok_or_else(|| unreadable("an embedding has no values"))?
+            .iter()
+            .map(|x| {
+                x.as_f64()
+                    .ok_or_else(|| unreadable("an embedding value is not a number"))
+            })
+            .collect::<Result<_, _>>()?;
+        data.push(Embedding {
+            object: "embedding".into(),
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            embedding: if want_base64 {
+                EmbeddingVector::Base64(f32_base64(&floats))
+            } else {
+                EmbeddingVector::Float(floats)
+            },
+        });
+    }
+    // batchEmbedContents reports no usage: LiteLLM counts the input with its tokenizer,
+    // which the caller does (llmux-providers has no tokenizer).
+    Ok(EmbeddingResponse {
+        object: "list".into(),
+        data,
+        model: req.model.clone(),
+        usage: EmbeddingUsage {
+            prompt_tokens,
+            completion_tokens: 0,
+            total_tokens: prompt_tokens,
+            prompt_tokens_details: None,
+            completion_tokens_details: None,
+        },
+        extra: JsonMap::new(),
+    })
+}
+
+fn unreadable(why: &str) -> Error {
+    Error::new(
+        ErrorKind::Api,
+        format!("Gemini returned an embeddings answer llmux cannot read: {why}"),
+    )
+    .with_provider("gemini")
+}
+
+/// Little-endian f32 bytes in standard base64 (OpenAI's `encoding_format: base64`).
+fn f32_base64(values: &[f64]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // Embeddings are f32 on the wire.
+    let bytes: Vec<u8> = values
+        .iter()
+        .flat_map(|v| (*v as f32).to_le_bytes())
+        .collect();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_of_f32() {
+        // struct.pack("<2f", 1.0, -0.5) in base64.
+        assert_eq!(f32_base64(&[1.0, -0.5]), "AACAPwAAAL8=");
+        assert_eq!(f32_base64(&[]), "");
+    }
+
+    #[test]
+    fn media_inputs_become_parts() {
+        assert_eq!(part("hello").unwrap(), json!({"text": "hello"}));
+        assert_eq!(
+            part("gs://b/cat.png").unwrap(),
+            json!({"file_data": {"mime_type": "image/png", "file_uri": "gs://b/cat.png"}})
+        );
+        assert!(part("data:image/gif;base64,AAAA").is_err());
+    }
+}
