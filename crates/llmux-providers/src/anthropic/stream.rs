@@ -43,8 +43,35 @@ enum Block {
 }
 
 /// Decodes a Messages API stream into OpenAI chunks. Bytes may be split anywhere.
+///
+/// The state is boxed so that [`crate::StreamDecoder`] stays small.
 #[derive(Debug)]
 pub struct AnthropicStreamDecoder {
+    state: Box<State>,
+}
+
+impl AnthropicStreamDecoder {
+    pub fn new(ctx: &ParseContext<'_>) -> Self {
+        Self {
+            state: Box::new(State::new(ctx)),
+        }
+    }
+
+    /// Feeds a piece of the body; an unfinished event waits for more.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
+        self.state.sse.feed(bytes, &mut self.state.events)?;
+        self.state.drain()
+    }
+
+    /// End of body: the last event, or an error if it was cut off.
+    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        self.state.sse.finish(&mut self.state.events)?;
+        self.state.drain()
+    }
+}
+
+#[derive(Debug)]
+struct State {
     sse: SseParser,
     events: Vec<SseEvent>,
     id: String,
@@ -60,13 +87,15 @@ pub struct AnthropicStreamDecoder {
     json_answered: bool,
     /// Usage so far: `message_start`'s, updated by each `message_delta`.
     usage: JsonMap,
+    /// An error that ended the stream after chunks the same call still returned.
+    failed: Option<Error>,
     reasoning: String,
     web_search_results: Vec<Value>,
     tool_results: Vec<Value>,
 }
 
-impl AnthropicStreamDecoder {
-    pub fn new(ctx: &ParseContext<'_>) -> Self {
+impl State {
+    fn new(ctx: &ParseContext<'_>) -> Self {
         Self {
             sse: SseParser::new(),
             events: Vec::new(),
@@ -79,42 +108,46 @@ impl AnthropicStreamDecoder {
             thinking_index: -1,
             json_answered: false,
             usage: JsonMap::new(),
+            failed: None,
             reasoning: String::new(),
             web_search_results: Vec::new(),
             tool_results: Vec::new(),
         }
     }
 
-    /// Feeds a piece of the body; an unfinished event waits for more.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.feed(bytes, &mut self.events)?;
-        self.drain()
-    }
-
-    /// End of body: the last event, or an error if it was cut off.
-    pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.finish(&mut self.events)?;
-        self.drain()
-    }
-
+    /// Translates the parsed events. An error comes after the chunks decoded before
+    /// it: they are returned first, the error on the next call.
     fn drain(&mut self) -> Result<Vec<ChatChunk>, Error> {
+        if let Some(e) = self.failed.take() {
+            self.events.clear();
+            return Err(e);
+        }
         let mut out = Vec::new();
         let events = std::mem::take(&mut self.events);
         for event in events {
-            let data = event.data.trim();
-            if data.is_empty() {
-                continue;
+            if let Err(e) = self.on_data(event.data.trim(), &mut out) {
+                if out.is_empty() {
+                    return Err(e);
+                }
+                self.failed = Some(e);
+                break;
             }
-            let parsed: AnthropicStreamEvent = serde_json::from_str(data).map_err(|e| {
-                Error::new(
-                    ErrorKind::Api,
-                    format!("anthropic sent a stream event llmux cannot read: {e}"),
-                )
-                .with_provider("anthropic")
-            })?;
-            self.on_event(parsed, data, &mut out)?;
         }
         Ok(out)
+    }
+
+    fn on_data(&mut self, data: &str, out: &mut Vec<ChatChunk>) -> Result<(), Error> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let parsed: AnthropicStreamEvent = serde_json::from_str(data).map_err(|e| {
+            Error::new(
+                ErrorKind::Api,
+                format!("anthropic sent a stream event llmux cannot read: {e}"),
+            )
+            .with_provider("anthropic")
+        })?;
+        self.on_event(parsed, data, out)
     }
 
     fn on_event(
