@@ -68,13 +68,10 @@ pub struct Quirks {
     /// `logprobs` are dropped (LiteLLM's Groq path).
     pub bare_choices: bool,
     /// Sends the client's `max_completion_tokens` as `max_tokens`.
-    /// Data only: the adapter does not apply it yet.
     pub max_completion_tokens_as_max_tokens: bool,
     /// The bearer token LiteLLM sends when no key is configured (local servers).
-    /// Data only: the adapter does not apply it yet.
     pub placeholder_key: Option<&'static str>,
     /// Attribution headers LiteLLM adds unless the caller sent one of the same name.
-    /// Data only: the adapter does not apply them yet.
     pub extra_headers: &'static [(&'static str, &'static str)],
 }
 

@@ -282,7 +282,9 @@ impl Provider {
         t: &Target<'_>,
     ) -> Result<http::Request<Bytes>, Error> {
         match self {
-            Self::OpenAi | Self::Compat(_) => openai::build_embedding_request(req, t),
+            Self::OpenAi | Self::Compat(_) => {
+                openai::build_embedding_request(self, req, t, self.quirks())
+            }
             Self::Azure => openai::azure::build_embedding_request(req, t),
             Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
@@ -315,7 +317,9 @@ impl Provider {
         t: &Target<'_>,
     ) -> Result<http::Request<Bytes>, Error> {
         match self {
-            Self::OpenAi | Self::Compat(_) => openai::build_completion_request(req, t),
+            Self::OpenAi | Self::Compat(_) => {
+                openai::build_completion_request(self, req, t, self.quirks())
+            }
             Self::Azure => openai::azure::build_completion_request(req, t),
             Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
                 Err(self.unsupported("text completions"))
