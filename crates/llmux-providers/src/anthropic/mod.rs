@@ -14,10 +14,11 @@
 //! adaptive thinking (here recognised by model family name), and tiktoken counts of
 //! reasoning tokens Anthropic does not report (here estimated).
 //!
-//! - [`request`]: canonical request → wire request ([`messages`] converts the turns);
-//! - [`response`]: answer → canonical response;
-//! - [`stream`]: SSE events → chunks;
-//! - [`error`]: error answers → typed errors;
+//! - `request.rs`: canonical request → wire request (`messages.rs` converts the turns,
+//!   `media.rs` images and files, `tools.rs` the tools, `endpoint.rs` picks URL and headers);
+//! - `response.rs`: answer → canonical response;
+//! - `stream.rs`: SSE events → chunks;
+//! - `error.rs`: error answers → typed errors;
 //! - [`types`]: the wire types, shared with the `/v1/messages` entrance.
 
 use bytes::Bytes;
@@ -26,12 +27,15 @@ use llmux_types::{ChatRequest, ChatResponse, Error};
 
 use crate::{ParamSpec, ParseContext, Provider, Target};
 
+mod endpoint;
 mod error;
+mod media;
 mod messages;
 mod python_json;
 mod request;
 mod response;
 mod stream;
+mod tools;
 pub mod types;
 
 pub use stream::AnthropicStreamDecoder;
