@@ -88,6 +88,27 @@ impl Deployment {
                     reasoning: i.supports_reasoning.unwrap_or(false),
                     web_search: i.supports_web_search.unwrap_or(false),
                 });
+        let mut provider_params = opts.provider_params.clone();
+        let google_auth = if provider.needs_google_token() && opts.mock_response.is_none() {
+            let source =
+                crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?;
+            // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
+            if !provider_params.contains_key("vertex_project") {
+                if let Some(project) =
+                    env("VERTEXAI_PROJECT").or_else(|| source.project_id().map(str::to_owned))
+                {
+                    provider_params.insert("vertex_project".into(), project.into());
+                }
+            }
+            if !provider_params.contains_key("vertex_location") {
+                if let Some(location) = env("VERTEXAI_LOCATION") {
+                    provider_params.insert("vertex_location".into(), location.into());
+                }
+            }
+            Some(std::sync::Arc::new(source))
+        } else {
+            None
+        };
         Ok(Self {
             provider,
             model: resolved.model,
@@ -120,14 +141,8 @@ impl Deployment {
             capabilities,
             model_info,
             mock_response: opts.mock_response.clone(),
-            google_auth: if provider.needs_google_token() && opts.mock_response.is_none() {
-                Some(std::sync::Arc::new(
-                    crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?,
-                ))
-            } else {
-                None
-            },
-            provider_params: opts.provider_params.clone(),
+            google_auth,
+            provider_params,
         })
     }
 
@@ -250,6 +265,34 @@ mod tests {
         .unwrap();
         let e = d.check_credentials().unwrap_err();
         assert_eq!(e.status.as_u16(), 401);
+    }
+
+    #[test]
+    fn vertex_project_falls_back_to_the_credentials() {
+        let key = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/test_sa_key.pem"
+        ))
+        .unwrap();
+        let creds = serde_json::json!({
+            "type": "service_account", "project_id": "proj-from-creds", "private_key_id": "k1",
+            "private_key": key, "client_email": "sa@proj.iam.gserviceaccount.com",
+            "token_uri": "http://127.0.0.1:1/token"
+        });
+        let mut opts = CallOptions::default();
+        opts.provider_params
+            .insert("vertex_credentials".into(), creds);
+        let d = Deployment::from_options_with_env("vertex_ai/gemini-2.5-flash", &opts, &|_| None)
+            .unwrap();
+        assert_eq!(
+            d.target(None).param("vertex_project"),
+            Some("proj-from-creds")
+        );
+        opts.provider_params
+            .insert("vertex_project".into(), "explicit".into());
+        let d = Deployment::from_options_with_env("vertex_ai/gemini-2.5-flash", &opts, &|_| None)
+            .unwrap();
+        assert_eq!(d.target(None).param("vertex_project"), Some("explicit"));
     }
 
     #[test]
