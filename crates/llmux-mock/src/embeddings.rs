@@ -10,8 +10,14 @@ use crate::template::{MODEL, Model, Template, json_ok};
 const MAX_INPUTS: usize = 2048;
 const MAX_DIMENSIONS: usize = 16_384;
 /// Exactly representable values; item `i` adds `i * STEP`.
-const PATTERN: [f32; 8] = [0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.0625, -1.0];
+pub(crate) const PATTERN: [f32; 8] = [0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.0625, -1.0];
 const STEP: f32 = 0.007_812_5;
+
+/// The `dimensions` values of item `index`.
+pub(crate) fn vector(index: usize, dimensions: usize) -> impl Iterator<Item = f32> {
+    let offset = index as f32 * STEP;
+    (0..dimensions).map(move |j| PATTERN[j % PATTERN.len()] + offset)
+}
 
 #[derive(Deserialize)]
 struct EmbeddingRequest {
@@ -58,8 +64,7 @@ pub(crate) fn embeddings(body: &[u8]) -> Response {
     };
     let data: Vec<Value> = (0..count)
         .map(|index| {
-            let offset = index as f32 * STEP;
-            let vector = (0..dimensions).map(|j| PATTERN[j % PATTERN.len()] + offset);
+            let vector = vector(index, dimensions);
             let embedding = if base64 {
                 let bytes: Vec<u8> = vector.flat_map(f32::to_le_bytes).collect();
                 Value::String(base64_encode(&bytes))

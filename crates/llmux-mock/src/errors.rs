@@ -13,6 +13,7 @@ use crate::template::response;
 pub(crate) enum Family {
     OpenAi,
     Anthropic,
+    Gemini,
 }
 
 /// The response for an `/error/{status}` control.
@@ -25,6 +26,7 @@ pub(crate) fn control_error(
     let body = match family {
         Family::OpenAi => openai_error_body(error),
         Family::Anthropic => anthropic_error_body(error),
+        Family::Gemini => crate::gemini::error_body(status.as_u16(), error.context),
     };
     let mut response = error_response(status, &body);
     let retry_after = retry_after.or((status == StatusCode::TOO_MANY_REQUESTS).then_some(1));
@@ -118,6 +120,7 @@ pub(crate) fn bad_request(family: Family, message: &str) -> Response {
     let body = match family {
         Family::OpenAi => openai_body(message, "invalid_request_error", Value::Null, Value::Null),
         Family::Anthropic => anthropic_body("invalid_request_error", message),
+        Family::Gemini => crate::gemini::body(400, message),
     };
     error_response(StatusCode::BAD_REQUEST, &body)
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::control::{self, Controls, ErrorControl};
 use crate::errors::{self, Family};
+use crate::gemini::{self, EmbedKind};
 use crate::record::RecordedRequest;
 use crate::template::{json_ok, response, sse_response};
 use crate::{MockState, anthropic, embeddings, openai};
@@ -21,6 +22,12 @@ enum Route {
     Completion,
     Embeddings,
     Messages,
+    /// `…/models/{m}:generateContent` (`stream: false`) or `:streamGenerateContent`.
+    Gemini {
+        stream: bool,
+    },
+    /// `…/models/{m}:embedContent`, `:batchEmbedContents` or `:predict`.
+    GeminiEmbed(EmbedKind),
     Models,
     Health,
     Unknown,
@@ -30,6 +37,16 @@ impl Route {
     fn of(method: &Method, path: &str) -> Self {
         let path = path.trim_end_matches('/');
         if *method == Method::POST {
+            if let Some((_, call)) = gemini::split_path(path) {
+                return match call {
+                    "generateContent" => Self::Gemini { stream: false },
+                    "streamGenerateContent" => Self::Gemini { stream: true },
+                    "embedContent" => Self::GeminiEmbed(EmbedKind::Single),
+                    "batchEmbedContents" => Self::GeminiEmbed(EmbedKind::Batch),
+                    "predict" => Self::GeminiEmbed(EmbedKind::Predict),
+                    _ => Self::Unknown,
+                };
+            }
             if path.ends_with("/chat/completions") {
                 return Self::Chat;
             } else if path.ends_with("/completions") {
@@ -50,10 +67,10 @@ impl Route {
     }
 
     fn family(self) -> Family {
-        if self == Self::Messages {
-            Family::Anthropic
-        } else {
-            Family::OpenAi
+        match self {
+            Self::Messages => Family::Anthropic,
+            Self::Gemini { .. } | Self::GeminiEmbed(_) => Family::Gemini,
+            _ => Family::OpenAi,
         }
     }
 }
@@ -92,7 +109,7 @@ pub(crate) async fn handle(State(state): State<MockState>, request: Request) -> 
         return errors::control_error(route.family(), error, controls.retry_after);
     }
     if controls.bad_json && route != Route::Health {
-        return bad_json(&body);
+        return bad_json(route, &body);
     }
     respond(route, &parts.method, path, &body, &controls)
 }
@@ -109,6 +126,11 @@ fn respond(
         Route::Completion => openai::completion(body, controls),
         Route::Embeddings => embeddings::embeddings(body),
         Route::Messages => anthropic::messages(body, controls),
+        Route::Gemini { stream } => {
+            let model = gemini::split_path(path).map_or("", |(model, _)| model);
+            gemini::generate(model, body, stream, controls)
+        }
+        Route::GeminiEmbed(kind) => gemini::embed(kind, body),
         Route::Models => openai::models(),
         Route::Health => json_ok(Bytes::from_static(br#"{"status":"ok"}"#)),
         Route::Unknown => errors::not_found(method.as_str(), path),
@@ -116,10 +138,14 @@ fn respond(
 }
 
 /// A 200 whose body is not valid JSON (an SSE event with broken JSON for stream requests).
-fn bad_json(body: &Bytes) -> Response {
+fn bad_json(route: Route, body: &Bytes) -> Response {
     #[derive(Deserialize)]
     struct StreamFlag {
         stream: Option<bool>,
+    }
+    if route == (Route::Gemini { stream: true }) {
+        let event = Bytes::from_static(b"data: {\"candidates\": [{\"content\": {\r\n\r\n");
+        return sse_response(vec![event], false);
     }
     let stream = serde_json::from_slice::<StreamFlag>(body).is_ok_and(|r| r.stream == Some(true));
     if stream {

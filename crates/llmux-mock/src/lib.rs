@@ -6,9 +6,10 @@
 //!
 //! Every answer is fixed: the assistant always says `"Hello! How can I help you today?"`,
 //! usage is always 12 prompt / 9 completion tokens, ids are `chatcmpl-mock0001`, `cmpl-mock0001`,
-//! `msg_mock01`, `call_mock_0`, `toolu_mock01`, and `created` is `1700000000`. Only the `model`
-//! is echoed from the request (default `gpt-4o-mini`, `text-embedding-3-small` for embeddings,
-//! `claude-sonnet-4-5` for messages).
+//! `msg_mock01`, `call_mock_0`, `toolu_mock01`, `mock-gemini-01`, and `created` is `1700000000`.
+//! Only the `model` is echoed from the request (default `gpt-4o-mini`, `text-embedding-3-small`
+//! for embeddings, `claude-sonnet-4-5` for messages; Gemini's comes from the path, as
+//! `modelVersion`).
 //!
 //! # Routes
 //!
@@ -21,6 +22,10 @@
 //! | `POST …/completions` | OpenAI text completion (`object: "text_completion"`), streamed like chat when `"stream": true`. |
 //! | `POST …/embeddings` | OpenAI embeddings: one item per input (string, strings, token array or token arrays), `dimensions` floats (default 8) from the exactly representable pattern `0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.0625, -1.0` plus `i * 0.0078125` for item `i`; `encoding_format: "base64"` gives little-endian f32 bytes in base64. Usage is 5 tokens per input. |
 //! | `POST …/messages` | Anthropic Messages API. With `tools` (unless the last message carries a `tool_result` or `tool_choice.type` is `none`) it answers with a text block `"Let me look that up."` and a `tool_use` block for `tool_choice.name` or the first tool. `"stream": true` gives Anthropic's SSE events (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`). |
+//! | `POST …/models/{m}:generateContent` | Gemini (AI Studio and Vertex AI paths alike). `generationConfig.candidateCount` (or `candidate_count`) gives that many candidates. With `tools[].functionDeclarations` (or `function_declarations`), unless `toolConfig.functionCallingConfig.mode` is `NONE` or the last turn holds a `functionResponse`, the part is a `functionCall` to the first allowed function name or else the first declared one, arguments from its `parameters` as for OpenAI. Usage: `promptTokenCount` 12, `candidatesTokenCount` 9, `totalTokenCount` 21 and a TEXT `promptTokensDetails`; `responseId` `mock-gemini-01`, `modelVersion` the `{m}` of the path. |
+//! | `POST …/models/{m}:streamGenerateContent` | Gemini SSE with CRLF line ends (`data: …\r\n\r\n`, no `[DONE]`): one event per piece `"Hello"`, `"! How can"`, `" I help you today?"` (usage without candidates tokens), then `{"text": ""}` with `finishReason: STOP` and the full usage. A tool call is a single event with the `functionCall`, the finish reason and the usage. |
+//! | `POST …/models/{m}:embedContent` / `:batchEmbedContents` | Gemini embeddings (`{"embedding": {"values"}}` / one `{"values"}` per `requests` item) with the OpenAI route's values; `outputDimensionality` sets the length. |
+//! | `POST …/models/{m}:predict` | Vertex AI text embeddings: one `predictions[].embeddings` (`values`, `statistics.token_count` 5) per `instances` item; `parameters.outputDimensionality` sets the length. |
 //! | `GET …/models` | One model, `gpt-4o-mini`. |
 //! | `GET /health` | `{"status":"ok"}` |
 //! | anything else | 404 with an OpenAI-style error. |
@@ -34,13 +39,13 @@
 //!
 //! | Control | Effect |
 //! |---|---|
-//! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape, or Anthropic shape on `…/messages`). 401, 429 (with `retry-after: 1`), 500 and 529 have realistic messages; `/error/400_context` is a context-length error. |
+//! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape; Anthropic shape on `…/messages`; Gemini's `{"error": {"code", "message", "status"}}` on the Gemini routes). 401, 429 (with `retry-after: 1`), 500 and 529 (503 for Gemini) have realistic messages; `/error/400_context` is a context-length error. |
 //! | `/fail_first/{n}` | Only the first `n` requests with this exact control prefix get the error (default 500 if no `/error`); later ones succeed. |
 //! | `/retry_after/{secs}` | Adds `retry-after: {secs}` to the error response. |
 //! | `/delay/{ms}` | Sleep before answering. |
-//! | `/chunks/{n}` | Streams carry `n` content chunks of `"tok "` instead of the default three. |
-//! | `/break_stream` | Streams stop after the first content chunk and the connection is aborted (no `[DONE]` / `message_stop`, incomplete chunked body). |
-//! | `/bad_json` | 200 with a body that is not valid JSON (an SSE event with broken JSON for streams). |
+//! | `/chunks/{n}` | Streams carry `n` content chunks (Gemini: events) of `"tok "` instead of the default three. |
+//! | `/break_stream` | Streams stop after the first content chunk and the connection is aborted (no `[DONE]` / `message_stop` / finishing Gemini event, incomplete chunked body). |
+//! | `/bad_json` | 200 with a body that is not valid JSON (an SSE event with broken JSON for streams; on `:streamGenerateContent` the event is cut off and the body ends). |
 //!
 //! # Recording
 //!
@@ -52,6 +57,7 @@ mod anthropic;
 mod control;
 mod embeddings;
 mod errors;
+mod gemini;
 mod handler;
 mod openai;
 mod record;
@@ -93,6 +99,7 @@ impl MockState {
     pub fn new() -> Self {
         openai::warm_up();
         anthropic::warm_up();
+        gemini::warm_up();
         Self::default()
     }
 

@@ -4,7 +4,7 @@ use clap::Parser;
 use llmux_mock::MockState;
 use tokio::net::TcpListener;
 
-/// A fast, deterministic fake LLM upstream (OpenAI and Anthropic APIs).
+/// A fast, deterministic fake LLM upstream (OpenAI, Anthropic and Gemini APIs).
 #[derive(Debug, Parser)]
 #[command(name = "llmux-mock", version)]
 struct Args {

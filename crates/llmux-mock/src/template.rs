@@ -47,6 +47,11 @@ impl Template {
         Self::split(&text)
     }
 
+    /// One SSE event with CRLF line ends, as Gemini sends them: `data: <json>\r\n\r\n`.
+    pub(crate) fn sse_crlf(value: &Value) -> Self {
+        Self::split(&format!("data: {value}\r\n\r\n"))
+    }
+
     /// Fixed bytes.
     pub(crate) fn raw(text: &'static str) -> Self {
         Self {

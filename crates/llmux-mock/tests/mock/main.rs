@@ -6,4 +6,5 @@
 
 mod common;
 mod controls;
+mod gemini;
 mod routes;
