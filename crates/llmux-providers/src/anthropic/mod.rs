@@ -53,28 +53,40 @@ pub enum Flavor {
 /// `reasoning_effort` only for reasoning models.
 pub const PARAMS: ParamSpec = ParamSpec {
     all: false,
-    base: &[
-        "stream",
-        "stop",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "tools",
-        "tool_choice",
-        "extra_headers",
-        "parallel_tool_calls",
-        "response_format",
-        "user",
-        "web_search_options",
-        "speed",
-        "context_management",
-        "cache_control",
-        "service_tier",
-    ],
+    base: BASE_PARAMS,
     function_calling: &[],
     reasoning: &["thinking", "reasoning_effort"],
 };
+
+/// `VertexAIAnthropicConfig`'s: the same less `service_tier`, which only the direct
+/// API takes.
+pub const VERTEX_PARAMS: ParamSpec = ParamSpec {
+    all: false,
+    base: BASE_PARAMS.split_at(BASE_PARAMS.len() - 1).0,
+    function_calling: &[],
+    reasoning: &["thinking", "reasoning_effort"],
+};
+
+/// Supported everywhere; `service_tier` stays last (see [`VERTEX_PARAMS`]).
+const BASE_PARAMS: &[&str] = &[
+    "stream",
+    "stop",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "tools",
+    "tool_choice",
+    "extra_headers",
+    "parallel_tool_calls",
+    "response_format",
+    "user",
+    "web_search_options",
+    "speed",
+    "context_management",
+    "cache_control",
+    "service_tier",
+];
 
 /// Builds the upstream request.
 pub fn build_chat_request(
@@ -98,4 +110,25 @@ pub fn map_error(
     body: &[u8],
 ) -> Error {
     error::map_error(provider, status, headers, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Capabilities;
+
+    #[test]
+    fn vertex_params_lack_only_service_tier() {
+        let caps = Capabilities::default();
+        assert!(PARAMS.supports("service_tier", caps));
+        assert!(!VERTEX_PARAMS.supports("service_tier", caps));
+        assert!(VERTEX_PARAMS.supports("tools", caps) && VERTEX_PARAMS.supports("user", caps));
+        assert!(!PARAMS.supports("logit_bias", caps));
+        assert!(!PARAMS.supports("thinking", caps));
+        let reasoning = Capabilities {
+            reasoning: true,
+            ..caps
+        };
+        assert!(VERTEX_PARAMS.supports("reasoning_effort", reasoning));
+    }
 }
