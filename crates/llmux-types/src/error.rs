@@ -223,20 +223,25 @@ impl Error {
         })
     }
 
-    /// The Anthropic-style body `{"type": "error", "error": {"type", "message"}}`, for the
-    /// `/v1/messages` entrance.
-    pub fn anthropic_body(&self) -> Value {
-        let kind = match self.status.as_u16() {
-            400 | 413 | 422 => "invalid_request_error",
+    /// `error.type` of the Anthropic-style body: LiteLLM's `ANTHROPIC_ERROR_TYPE_MAP` by
+    /// status, `api_error` for any status it does not list.
+    pub fn anthropic_type(&self) -> &'static str {
+        match self.status.as_u16() {
+            400 => "invalid_request_error",
             401 => "authentication_error",
             403 => "permission_error",
             404 => "not_found_error",
+            413 => "request_too_large",
             429 => "rate_limit_error",
             529 => "overloaded_error",
-            503 => "overloaded_error",
             _ => "api_error",
-        };
-        json!({"type": "error", "error": {"type": kind, "message": self.client_message()}})
+        }
+    }
+
+    /// The Anthropic-style body `{"type": "error", "error": {"type", "message"}}`, for the
+    /// `/v1/messages` entrance.
+    pub fn anthropic_body(&self) -> Value {
+        json!({"type": "error", "error": {"type": self.anthropic_type(), "message": self.client_message()}})
     }
 }
 
@@ -277,6 +282,22 @@ mod tests {
             Error::new(ErrorKind::PermissionDenied, "x").openai_type(),
             "permission_error"
         );
+    }
+
+    #[test]
+    fn anthropic_types_follow_litellm_status_map() {
+        let of = |status: u16| {
+            Error::new(ErrorKind::Api, "x")
+                .with_status(StatusCode::from_u16(status).unwrap())
+                .anthropic_body()["error"]["type"]
+                .clone()
+        };
+        assert_eq!(of(400), "invalid_request_error");
+        assert_eq!(of(413), "request_too_large");
+        assert_eq!(of(422), "api_error");
+        assert_eq!(of(429), "rate_limit_error");
+        assert_eq!(of(503), "api_error");
+        assert_eq!(of(529), "overloaded_error");
     }
 
     #[test]
