@@ -21,6 +21,7 @@ pub mod compat;
 mod compat_params;
 mod error_text;
 pub mod gemini;
+pub mod messages_api;
 pub mod openai;
 pub mod params;
 mod resolve;
