@@ -78,6 +78,12 @@ impl Client {
         }
     }
 
+    /// The shared transport, for call kinds that build their own requests (the native
+    /// `/v1/messages` pass-through in `messages.rs`).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
     /// A chat completion on `dep`.
     pub async fn chat(
         &self,

@@ -40,6 +40,7 @@
 mod client;
 mod deployment;
 pub mod google_auth;
+mod messages;
 mod mock;
 mod options;
 mod overrides;
@@ -52,6 +53,7 @@ pub use deployment::Deployment;
 pub use llmux_providers::{Capabilities, ParamPolicy, Provider};
 pub use llmux_registry as models;
 pub use llmux_types::*;
+pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_message_tokens_locally};
 pub use mock::MockResponse;
 pub use options::CallOptions;
 pub use overrides::RequestOverrides;
