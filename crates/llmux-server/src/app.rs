@@ -8,6 +8,12 @@
 //!
 //! Every API handler starts with [`crate::routes::Call::start`], which assigns the call
 //! id and checks the master key; health probes are open, as in LiteLLM.
+//!
+//! Routes answer in their API's format: OpenAI's for `/v1/chat/completions`,
+//! `/v1/completions`, `/v1/embeddings` and `/v1/models`; Anthropic's for the
+//! `/v1/messages` entrance (`/v1/messages`, `/v1/messages/count_tokens`: Anthropic-format
+//! requests to any model, natively forwarded to Anthropic deployments, translated for
+//! the others; errors after the key check in Anthropic's error shape).
 
 use std::sync::Arc;
 
@@ -16,7 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::routes::{chat, completions, embeddings, health, models};
+use crate::routes::{chat, completions, embeddings, health, messages, models};
 use crate::state::AppState;
 
 /// The gateway's router over `state`.
@@ -41,6 +47,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/openai/deployments/{model}/embeddings",
             post(embeddings::azure_embeddings),
         )
+        .route("/v1/messages", post(messages::messages))
+        .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route("/v1/models", get(models::list_models))
         .route("/models", get(models::list_models))
         .route("/health/liveliness", get(health::liveliness))

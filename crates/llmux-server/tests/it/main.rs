@@ -12,6 +12,7 @@ mod auth;
 mod chat;
 mod common;
 mod endpoints;
+mod messages;
 mod params;
 mod requests;
 mod streaming;
