@@ -4,7 +4,10 @@
 //! - text deltas are `content`; the first chunk also carries `role: assistant`;
 //! - a `tool_use` block opens a tool call (OpenAI `index` = the block's rank among
 //!   tool uses, with `id` and `name`), its `input_json_delta`s stream the
-//!   `arguments` as given, and a block that streamed none closes with `"{}"`;
+//!   `arguments` as given (empty ones too), and a block that streamed none closes
+//!   with `"{}"`; every piece says `"type": "function"`;
+//! - chunks other than the finish chunk carry `content`, `""` when the block has no
+//!   text (LiteLLM's relay keeps the empty string);
 //! - thinking streams as `reasoning_content` plus `thinking_blocks` (signatures too);
 //! - LiteLLM's `json_tool_call` (response_format) streams as `content`;
 //! - `message_delta` gives one finish chunk, then a usage chunk with no choices
@@ -294,8 +297,9 @@ impl State {
                 }
             }
             AnthropicBlockDelta::InputJsonDelta { partial_json } => match &mut self.block {
-                Some(Block::ToolUse { index, args }) if !partial_json.is_empty() => {
-                    *args = true;
+                // Empty pieces too, as LiteLLM relays them.
+                Some(Block::ToolUse { index, args }) => {
+                    *args |= !partial_json.is_empty();
                     let index = *index;
                     self.emit(out, tool_delta(index, None, None, &partial_json));
                 }
@@ -337,9 +341,14 @@ impl State {
     }
 
     fn push(&mut self, out: &mut Vec<ChatChunk>, mut delta: Delta, finish: Option<FinishReason>) {
-        if !self.role_sent && finish.is_none() {
-            delta.role = Some(Role::Assistant);
-            self.role_sent = true;
+        if finish.is_none() {
+            if !self.role_sent {
+                delta.role = Some(Role::Assistant);
+                self.role_sent = true;
+            }
+            // LiteLLM's chunks carry the block's text even when it is empty (tool
+            // calls, thinking); only the finish chunk's delta is `{}`.
+            delta.content.get_or_insert_with(String::new);
         }
         out.push(self.chunk(
             vec![ChunkChoice {
@@ -386,7 +395,8 @@ fn tool_delta(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str)
         tool_calls: Some(vec![ToolCallDelta {
             index,
             id: id.map(str::to_owned),
-            kind: id.map(|_| "function".to_owned()),
+            // LiteLLM repeats the type on every piece.
+            kind: Some("function".to_owned()),
             function: Some(FunctionCallDelta {
                 name: name.map(str::to_owned),
                 arguments: Some(arguments.to_owned()),
