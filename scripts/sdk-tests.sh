@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests: the official OpenAI Python SDK against llmux (with llmux-mock upstream).
+# End-to-end tests: the official OpenAI and Anthropic Python SDKs against llmux (with llmux-mock
+# upstream).
 # Usage: scripts/sdk-tests.sh [extra pytest args]
 # Env: LLMUX_BIN, LLMUX_MOCK_BIN (default target/release/{llmux,llmux-mock}; built if missing).
 set -euo pipefail
@@ -8,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 VENV="$ROOT/.venv-sdk"
-REQS=("openai>=1.50,<3" "pytest>=8,<10")
+REQS=("openai>=1.50,<3" "anthropic>=0.40,<3" "pytest>=8,<10")
 STAMP="$VENV/.sdk-reqs"
 
 if [[ ! -x "$VENV/bin/python" ]]; then

@@ -95,6 +95,17 @@ model_list:
       api_base: {base}/error/429/v1
       api_key: sk-upstream
       num_retries: 0
+  - model_name: claude-test
+    litellm_params:
+      model: anthropic/claude-3-5-haiku-20241022
+      api_base: {base}
+      api_key: sk-upstream
+  - model_name: claude-ratelimited
+    litellm_params:
+      model: anthropic/claude-3-5-haiku-20241022
+      api_base: {base}/error/429
+      api_key: sk-upstream
+      num_retries: 0
 """
 
 
@@ -160,3 +171,11 @@ def client(base_url):
     import openai
 
     return openai.OpenAI(base_url=base_url, api_key=MASTER_KEY, max_retries=0, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def anthropic_client(gateway):
+    """The official Anthropic SDK pointed at the gateway (it calls `{gateway}/v1/messages`)."""
+    import anthropic
+
+    return anthropic.Anthropic(base_url=gateway, api_key=MASTER_KEY, max_retries=0, timeout=30)
