@@ -93,17 +93,16 @@ impl Deployment {
             let source =
                 crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?;
             // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
-            if !provider_params.contains_key("vertex_project") {
-                if let Some(project) =
+            if !provider_params.contains_key("vertex_project")
+                && let Some(project) =
                     env("VERTEXAI_PROJECT").or_else(|| source.project_id().map(str::to_owned))
-                {
-                    provider_params.insert("vertex_project".into(), project.into());
-                }
+            {
+                provider_params.insert("vertex_project".into(), project.into());
             }
-            if !provider_params.contains_key("vertex_location") {
-                if let Some(location) = env("VERTEXAI_LOCATION") {
-                    provider_params.insert("vertex_location".into(), location.into());
-                }
+            if !provider_params.contains_key("vertex_location")
+                && let Some(location) = env("VERTEXAI_LOCATION")
+            {
+                provider_params.insert("vertex_location".into(), location.into());
             }
             Some(std::sync::Arc::new(source))
         } else {

@@ -50,7 +50,7 @@ mod transport;
 
 pub use client::{Client, Reply};
 pub use deployment::Deployment;
-pub use llmux_providers::{Capabilities, ParamPolicy, Provider};
+pub use llmux_providers::{Capabilities, ParamPolicy, ParseContext, Provider, Target};
 pub use llmux_registry as models;
 pub use llmux_types::*;
 pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_message_tokens_locally};
