@@ -28,8 +28,8 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use llmux::{
-    ChatRequest, ChatStream, Error, EventStream, JsonMap, MessagesAnswer, MessagesPassthrough,
-    Provider, RequestOverrides,
+    ChatStream, Error, EventStream, JsonMap, MessagesAnswer, MessagesPassthrough, Provider,
+    RequestOverrides,
 };
 use llmux_providers::anthropic::types::AnthropicRequest;
 use llmux_providers::messages_api::{
@@ -166,7 +166,7 @@ async fn translated(
         request,
         tool_names,
     } = messages_api::to_chat_request(req, &md.deployment.model);
-    let request = with_defaults(request, md).map_err(|e| call.fail(e))?;
+    let request = super::with_defaults(request, &md.default_params).map_err(|e| call.fail(e))?;
     let dep = &md.deployment;
     if request.is_stream() {
         let reply = st
@@ -244,24 +244,6 @@ async fn count(
     .map_err(|e| call.fail(e))?;
     insert(resp.headers_mut(), "x-litellm-call-id", &call.call_id);
     Ok(resp)
-}
-
-/// Fills parameters the client left unset from the deployment's `litellm_params`
-/// defaults (LiteLLM merges them into every call, the request winning).
-fn with_defaults(req: ChatRequest, md: &ModelDeployment) -> Result<ChatRequest, Error> {
-    if md.default_params.is_empty() {
-        return Ok(req);
-    }
-    let mut value = serde_json::to_value(req).map_err(|e| Error::bad_request(e.to_string()))?;
-    if let Some(obj) = value.as_object_mut() {
-        for (k, v) in &md.default_params {
-            if obj.get(k).is_none_or(Value::is_null) {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    serde_json::from_value(value)
-        .map_err(|e| Error::bad_request(format!("invalid default param in config: {e}")))
 }
 
 /// An SSE response over `frames`, pulled as the client reads.

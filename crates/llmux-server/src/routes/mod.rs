@@ -239,7 +239,7 @@ impl Accepted {
 
 /// Fills parameters the client left unset from the deployment's `litellm_params`
 /// (LiteLLM merges them into every call, the request winning).
-fn with_defaults<R: ApiRequest>(
+pub(crate) fn with_defaults<R: ApiRequest>(
     req: R,
     defaults: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<R, Error> {
