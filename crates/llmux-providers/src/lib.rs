@@ -76,6 +76,9 @@ pub struct Target<'a> {
     pub params: Option<&'a JsonMap>,
     /// Headers added to the upstream request as given.
     pub extra_headers: &'a [(String, String)],
+    /// The model's output limit from the registry (LiteLLM's `get_max_tokens`), for
+    /// providers that need a `max_tokens` the client did not send (Anthropic).
+    pub max_output_tokens: Option<u64>,
 }
 
 impl Target<'_> {
@@ -183,7 +186,8 @@ impl Provider {
         match self {
             Self::OpenAi | Self::Azure => ParamSpec::ALL,
             Self::Compat(row) => row.params,
-            Self::Anthropic | Self::VertexAnthropic => anthropic::PARAMS,
+            Self::Anthropic => anthropic::PARAMS,
+            Self::VertexAnthropic => anthropic::VERTEX_PARAMS,
             Self::Gemini | Self::VertexGemini => gemini::PARAMS,
         }
     }

@@ -88,6 +88,11 @@ impl Deployment {
                     reasoning: i.supports_reasoning.unwrap_or(false),
                     web_search: i.supports_web_search.unwrap_or(false),
                 });
+        // LiteLLM treats every claude-3-7-sonnet as reasoning, mapped or not.
+        let capabilities = Capabilities {
+            reasoning: capabilities.reasoning || resolved.model.contains("claude-3-7-sonnet"),
+            ..capabilities
+        };
         let mut provider_params = opts.provider_params.clone();
         let google_auth = if provider.needs_google_token() && opts.mock_response.is_none() {
             let source =
@@ -157,6 +162,10 @@ impl Deployment {
             organization: self.organization.as_deref(),
             azure_ad_token: self.azure_ad_token.as_deref(),
             extra_headers: &self.extra_headers,
+            max_output_tokens: self
+                .model_info
+                .as_ref()
+                .and_then(|i| i.max_output_tokens.or(i.max_tokens)),
         }
     }
 

@@ -9,7 +9,7 @@
 //! The translation follows LiteLLM 1.108.7 (`llms/anthropic/chat/`,
 //! `prompt_templates/factory.py: anthropic_messages_pt`). What LiteLLM reads from its
 //! model map and this adapter cannot see (it gets only a [`Target`]): the default
-//! `max_tokens` of mapped models (their `max_output_tokens`; here 4096), native
+//! `max_tokens` of mapped models comes in `Target::max_output_tokens` (4096 otherwise); native
 //! structured outputs (`output_format`; here always the `json_tool_call` tool),
 //! adaptive thinking (here recognised by model family name), and tiktoken counts of
 //! reasoning tokens Anthropic does not report (here estimated).

@@ -127,7 +127,7 @@ pub(super) fn build_chat_request(
             Some(budget) if is_enabled(thinking.thinking.as_ref()) => {
                 budget + THINKING_HEADROOM_TOKENS
             }
-            _ => DEFAULT_MAX_TOKENS,
+            _ => t.max_output_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         },
     });
     body.thinking = thinking.thinking;
@@ -393,6 +393,24 @@ pub(super) fn bad_request(provider: &str, message: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_max_tokens_is_the_models_output_limit_else_4096() {
+        let req: ChatRequest = serde_json::from_value(
+            json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .unwrap();
+        let body = |t: &crate::Target<'_>| -> Value {
+            serde_json::from_slice(build_chat_request(&req, t, Flavor::Direct).unwrap().body())
+                .unwrap()
+        };
+        assert_eq!(body(&target(None))["max_tokens"], 4096);
+        let mapped = crate::Target {
+            max_output_tokens: Some(64_000),
+            ..target(None)
+        };
+        assert_eq!(body(&mapped)["max_tokens"], 64_000);
+    }
 
     fn target(params: Option<&JsonMap>) -> crate::Target<'_> {
         crate::Target {
