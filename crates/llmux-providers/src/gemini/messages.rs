@@ -227,7 +227,14 @@ fn user_content_parts(m: &ChatMessage, model: &str) -> Result<Vec<GeminiPart>, E
                 };
                 out.push(media_part(source, hints, model)?);
             }
-            ContentPart::Other(_) => {}
+            // `image_url` given as a bare string, which LiteLLM accepts too.
+            ContentPart::Other(v) => {
+                if v.get("type").and_then(Value::as_str) == Some("image_url")
+                    && let Some(url) = v.get("image_url").and_then(Value::as_str)
+                {
+                    out.push(media_part(url, MediaHints::default(), model)?);
+                }
+            }
         }
     }
     Ok(out)

@@ -177,6 +177,21 @@ pub(crate) struct Metadata {
 }
 
 impl Metadata {
+    /// The lists LiteLLM puts on a full stream chunk (`vertex_ai_safety_ratings` too).
+    pub fn stream_fields(&self) -> JsonMap {
+        let mut out = JsonMap::new();
+        for (key, list) in [
+            ("vertex_ai_grounding_metadata", &self.grounding),
+            ("vertex_ai_url_context_metadata", &self.url_context),
+            ("vertex_ai_safety_ratings", &self.safety),
+            ("vertex_ai_safety_results", &self.safety),
+            ("vertex_ai_citation_metadata", &self.citation),
+        ] {
+            out.insert(key.into(), Value::Array(list.clone()));
+        }
+        out
+    }
+
     pub fn add(&mut self, c: &GeminiCandidate) {
         match &c.grounding_metadata {
             Some(Value::Array(items)) => self.grounding.extend(items.iter().cloned()),

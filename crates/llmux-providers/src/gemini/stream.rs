@@ -138,6 +138,8 @@ impl State {
             }]));
         }
         if let Some(mut usage) = self.usage.take() {
+            // LiteLLM rebuilds stream usage from the chunks: the total is the sum.
+            usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
             if self.simple_text {
                 let details = usage
                     .completion_tokens_details
@@ -233,8 +235,10 @@ impl State {
         };
         let mut next_tool_index = self.next_tool_index;
         let mut chunks = Vec::new();
+        let mut event_metadata = Metadata::default();
         for (i, candidate) in resp.candidates.iter().flatten().enumerate() {
             self.metadata.add(candidate);
+            event_metadata.add(candidate);
             let Some(read) = read_candidate(candidate, i, &mut next_tool_index, &ctx) else {
                 continue;
             };
@@ -242,9 +246,8 @@ impl State {
                 self.seen_tool_calls = true;
             }
             let state = self.choices.entry(read.index).or_default();
-            if read.native_finish_reason.is_some() || state.finish.is_none() {
-                state.finish = Some(read.finish_reason());
-            }
+            // The latest event decides, as in LiteLLM's stream wrapper.
+            state.finish = Some(read.finish_reason());
             if self.seen_tool_calls && state.finish == Some(FinishReason::Stop) {
                 state.finish = Some(FinishReason::ToolCalls);
             }
@@ -322,7 +325,18 @@ impl State {
         }
         self.next_tool_index = next_tool_index;
         for choice in chunks {
-            out.push(self.chunk(vec![choice]));
+            // LiteLLM's proxy writes plain text chunks in a short form; any other chunk is
+            // the full object, which carries this event's `vertex_ai_*` lists.
+            // (Image deltas are rebuilt by LiteLLM's stream wrapper and lose them.)
+            let rich = !choice.extra.is_empty()
+                || choice.delta.reasoning_content.is_some()
+                || choice.delta.tool_calls.is_some()
+                || choice.delta.extra.keys().any(|k| k != "images");
+            let mut chunk = self.chunk(vec![choice]);
+            if rich {
+                chunk.extra = event_metadata.stream_fields();
+            }
+            out.push(chunk);
         }
         if let Some(meta) = &resp.usage_metadata {
             self.usage = Some(usage(meta, &self.metadata.grounding));
