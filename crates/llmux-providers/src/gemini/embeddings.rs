@@ -55,6 +55,26 @@ pub fn build_embedding_request(
                 .collect::<Result<Vec<_>, Error>>()?;
             ("batchEmbedContents", json!({ "requests": requests }))
         }
+        Flavor::Vertex if uses_embed_content(t.model) => {
+            // LiteLLM sends Vertex's multimodal Gemini embedding models every input as
+            // one content: one embedding for all of them.
+            let mut body = JsonMap::new();
+            let parts = inputs
+                .iter()
+                .map(|text| part(text))
+                .collect::<Result<Vec<_>, _>>()?;
+            body.insert("content".into(), json!({ "parts": parts }));
+            if let Some(d) = req.dimensions {
+                body.insert("outputDimensionality".into(), json!(d));
+            }
+            if let Some(tt) = task_type {
+                body.insert("taskType".into(), tt.clone());
+            }
+            if let Some(title) = title {
+                body.insert("title".into(), title.clone());
+            }
+            ("embedContent", Value::Object(body))
+        }
         Flavor::Vertex => {
             let instances: Vec<Value> = inputs
                 .iter()
@@ -83,6 +103,11 @@ pub fn build_embedding_request(
     let url = endpoint_url(t, flavor, endpoint, false)?;
     let builder = authorize(http::Request::post(url), t, flavor);
     crate::openai::json_request(builder, t, &body)
+}
+
+/// Models LiteLLM's model map marks `uses_embed_content` (Vertex AI `embedContent`).
+fn uses_embed_content(model: &str) -> bool {
+    model.starts_with("gemini-embedding-2") || model == "gemini-flash-experimental"
 }
 
 /// The inputs as text; token arrays are not embeddable by Gemini.
@@ -159,16 +184,24 @@ pub fn parse_embedding_response(
 ) -> Result<EmbeddingResponse, Error> {
     let v: Value = serde_json::from_slice(body).map_err(|e| unreadable(&e.to_string()))?;
     let mut prompt_tokens = 0u64;
+    let mut details: Option<Value> = None;
+    let mut total_tokens: Option<u64> = None;
     let vectors: Vec<&Value> = if let Some(list) = v.get("embeddings").and_then(Value::as_array) {
         list.iter()
             .map(|e| e.get("values").unwrap_or(&Value::Null))
             .collect()
     } else if let Some(one) = v.get("embedding") {
-        prompt_tokens = v
-            .get("usageMetadata")
-            .and_then(|u| u.get("promptTokenCount"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        if let Some(meta) = v.get("usageMetadata").filter(|m| m.is_object()) {
+            prompt_tokens = meta
+                .get("promptTokenCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            total_tokens = meta
+                .get("totalTokenCount")
+                .and_then(Value::as_u64)
+                .filter(|t| *t > 0);
+            details = Some(modality_details(meta, prompt_tokens, &req.input));
+        }
         vec![one.get("values").unwrap_or(&Value::Null)]
     } else if let Some(list) = v.get("predictions").and_then(Value::as_array) {
         prompt_tokens = list
@@ -180,6 +213,13 @@ pub fn parse_embedding_response(
                     .as_f64()
             })
             .sum::<f64>() as u64;
+        if let Some(chars) = v
+            .get("metadata")
+            .and_then(|m| m.get("billableCharacterCount"))
+            .filter(|c| c.is_number())
+        {
+            details = Some(json!({ "character_count": chars }));
+        }
         list.iter()
             .map(|p| {
                 p.get("embeddings")
@@ -220,11 +260,46 @@ pub fn parse_embedding_response(
         usage: EmbeddingUsage {
             prompt_tokens,
             completion_tokens: 0,
-            total_tokens: prompt_tokens,
-            prompt_tokens_details: None,
+            total_tokens: total_tokens.unwrap_or(prompt_tokens),
+            prompt_tokens_details: details,
             completion_tokens_details: None,
         },
         extra: JsonMap::new(),
+    })
+}
+
+/// `prompt_tokens_details` of an `embedContent` answer, per modality (LiteLLM's
+/// `_usage_from_embed_content_response`).
+fn modality_details(meta: &Value, prompt_tokens: u64, input: &EmbeddingInput) -> Value {
+    let list = meta
+        .get("promptTokensDetails")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty());
+    let Some(list) = list else {
+        let image_only = texts(input).is_ok_and(|t| {
+            !t.is_empty()
+                && t.iter().all(|s| {
+                    ["data:image/png;", "data:image/jpeg;"]
+                        .iter()
+                        .any(|p| s.starts_with(p))
+                        || [".png", ".jpg", ".jpeg"]
+                            .iter()
+                            .any(|e| s.starts_with("gs://") && s.to_ascii_lowercase().ends_with(e))
+                })
+        });
+        return json!({"text_tokens": 0, "image_tokens": if image_only { prompt_tokens } else { 0 }});
+    };
+    let sum = |modality: &str| -> u64 {
+        list.iter()
+            .filter(|d| d.get("modality").and_then(Value::as_str) == Some(modality))
+            .filter_map(|d| d.get("tokenCount").and_then(Value::as_u64))
+            .sum()
+    };
+    json!({
+        "text_tokens": sum("TEXT"),
+        "audio_tokens": sum("AUDIO"),
+        "image_tokens": sum("IMAGE"),
+        "video_tokens": sum("VIDEO"),
     })
 }
 
