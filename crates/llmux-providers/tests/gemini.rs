@@ -223,7 +223,9 @@ type FoldedChoice = (
 );
 
 /// Content, reasoning, tool calls, finish reason and usage of a folded stream or a whole
-/// answer, per choice.
+/// answer, per choice. Not `total_tokens`: LiteLLM reports Gemini's `totalTokenCount` for
+/// a whole answer but prompt + completion for a stream, which differ when Google Search
+/// grounding used tool tokens.
 fn fold(chunks: &[ChatChunk]) -> Value {
     let mut choices: BTreeMap<u32, FoldedChoice> = BTreeMap::new();
     let mut usage = Value::Null;
@@ -249,12 +251,7 @@ fn fold(chunks: &[ChatChunk]) -> Value {
             }
         }
         if let Some(u) = &chunk.usage {
-            usage = json!([
-                u.prompt_tokens,
-                u.completion_tokens,
-                u.total_tokens,
-                u.reasoning_tokens()
-            ]);
+            usage = json!([u.prompt_tokens, u.completion_tokens, u.reasoning_tokens()]);
         }
     }
     json!({
@@ -280,7 +277,7 @@ fn fold_whole(resp: &ChatResponse) -> Value {
                 .map(|t| json!([t.id, t.function.name, t.function.arguments])).collect::<Vec<_>>(),
             "finish_reason": c.finish_reason,
         })).collect::<Vec<_>>(),
-        "usage": [u.prompt_tokens, u.completion_tokens, u.total_tokens, u.reasoning_tokens()],
+        "usage": [u.prompt_tokens, u.completion_tokens, u.reasoning_tokens()],
     })
 }
 
