@@ -11,7 +11,7 @@
 //!
 //! Files: `request.rs` (body, generationConfig, URLs), `messages.rs` (contents),
 //! `media.rs` (image/file parts), `tools.rs` and `schema.rs` (function declarations),
-//! `response.rs` (answers, usage), `stream.rs`, `error.rs`, `embeddings.rs`,
+//! `response.rs` (answers), `usage.rs`, `stream.rs`, `error.rs`, `embeddings.rs`,
 //! `signature.rs` (tool-call ids carrying thought signatures), `pyjson.rs` (Python-style
 //! JSON for tool arguments), `types.rs` (wire types).
 
@@ -27,6 +27,7 @@ mod signature;
 mod stream;
 mod tools;
 mod types;
+mod usage;
 
 pub use embeddings::{build_embedding_request, parse_embedding_response};
 pub use error::map_error;

@@ -21,8 +21,9 @@ use llmux_types::{
 use serde_json::Value;
 
 use super::error::stream_error;
-use super::response::{Metadata, read_candidate, served_model, usage};
+use super::response::{Metadata, read_candidate, served_model};
 use super::types::GeminiResponse;
+use super::usage::usage;
 use crate::ParseContext;
 use crate::sse::{SseEvent, SseParser};
 
