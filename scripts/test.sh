@@ -22,7 +22,7 @@ step "cargo test"
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.
-ORACLE_FAMILIES='^(openai|azure|mistral|openai_compat)__'
+ORACLE_FAMILIES='^(openai|azure|mistral|openai_compat|anthropic|gemini)__'
 if [ -f "$SHARED/oracle/check.py" ]; then
   step "differential oracle vs LiteLLM 1.108.7 ($ORACLE_FAMILIES)"
   python3 "$SHARED/oracle/check.py" --only "$ORACLE_FAMILIES" \

@@ -188,7 +188,8 @@ impl Provider {
             Self::Compat(row) => row.params,
             Self::Anthropic => anthropic::PARAMS,
             Self::VertexAnthropic => anthropic::VERTEX_PARAMS,
-            Self::Gemini | Self::VertexGemini => gemini::PARAMS,
+            Self::Gemini => gemini::PARAMS,
+            Self::VertexGemini => gemini::VERTEX_PARAMS,
         }
     }
 
@@ -202,7 +203,10 @@ impl Provider {
 
     /// Whether LiteLLM puts `cost` into the usage chunk of this provider's streams.
     pub fn stream_usage_has_cost(self) -> bool {
-        matches!(self, Self::OpenAi | Self::Azure)
+        matches!(
+            self,
+            Self::OpenAi | Self::Azure | Self::Gemini | Self::VertexGemini
+        )
     }
 
     /// Builds the upstream chat request. `req.model` must already be the provider-side model.

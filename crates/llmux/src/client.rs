@@ -10,6 +10,7 @@ use llmux_types::{
 
 use crate::shaping::StreamShape;
 use crate::stream::{ChatDecode, CompletionStream};
+use crate::tokens::{Encoding, count_ordinary};
 use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body};
 use crate::{ChatStream, Deployment, RequestOverrides};
 
@@ -173,9 +174,19 @@ impl Client {
                 dep.provider.build_embedding_request(&req, t)
             })
             .await?;
-        let value = dep
+        let mut value = dep
             .provider
             .parse_embedding_response(&ex.body, &req, want_base64)?;
+        if value.usage.prompt_tokens == 0
+            && matches!(dep.provider, Provider::Gemini | Provider::VertexGemini)
+        {
+            // Gemini's batchEmbedContents reports no usage; LiteLLM counts the text inputs
+            // itself, joined without separator, with cl100k_base (media inputs left out).
+            let text = embedding_text(&req.input);
+            let tokens = count_ordinary(Encoding::Cl100kBase, text).await?;
+            value.usage.prompt_tokens = tokens;
+            value.usage.total_tokens = tokens;
+        }
         Ok(ex.reply(dep, value))
     }
 
@@ -334,5 +345,18 @@ async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
     match &dep.google_auth {
         Some(source) => source.token().await.map(Some),
         None => Ok(None),
+    }
+}
+
+/// The text inputs of an embeddings request, joined as LiteLLM counts them.
+fn embedding_text(input: &llmux_types::EmbeddingInput) -> String {
+    use llmux_types::EmbeddingInput;
+    let is_text = |s: &&String| !s.starts_with("data:") && !s.starts_with("gs://");
+    match input {
+        EmbeddingInput::Text(s) if is_text(&s) => s.clone(),
+        EmbeddingInput::Texts(v) => v.iter().filter(is_text).map(String::as_str).collect(),
+        EmbeddingInput::Text(_) | EmbeddingInput::Tokens(_) | EmbeddingInput::TokenLists(_) => {
+            String::new()
+        }
     }
 }

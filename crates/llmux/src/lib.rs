@@ -46,6 +46,7 @@ mod options;
 mod overrides;
 mod shaping;
 mod stream;
+mod tokens;
 mod transport;
 
 pub use client::{Client, Reply};

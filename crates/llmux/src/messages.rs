@@ -2,7 +2,6 @@
 //! and token counting. The translation for other providers is pure and lives in
 //! `llmux_providers::messages_api`; it calls [`Client::chat`] / [`Client::chat_stream`].
 
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -10,9 +9,9 @@ use llmux_providers::Provider;
 use llmux_providers::messages_api::{self, ClientHeaders, MessageStartRestamper};
 use llmux_types::{Error, ErrorKind, JsonMap};
 use serde_json::Value;
-use tiktoken_rs::CoreBPE;
 
 use crate::stream::Decode;
+use crate::tokens::Encoding;
 use crate::transport::{DEFAULT_TIMEOUT, read_body};
 use crate::{Client, Deployment, EventStream, Reply, RequestOverrides};
 
@@ -187,71 +186,6 @@ impl Decode for Relay {
 
     fn shape(&self, _dep: &Deployment, item: Bytes) -> Option<Bytes> {
         (!item.is_empty()).then_some(item)
-    }
-}
-
-/// The BPEs LiteLLM's `openai_tokenizer` path uses, each built once on first use.
-static O200K_BASE: OnceLock<Option<CoreBPE>> = OnceLock::new();
-static CL100K_BASE: OnceLock<Option<CoreBPE>> = OnceLock::new();
-
-/// One of the two encodings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    O200kBase,
-    Cl100kBase,
-}
-
-impl Encoding {
-    /// The encoding LiteLLM's `token_counter` picks for `model` (the provider-side name):
-    /// models the price map lists as OpenAI's keep their name, anything else counts as
-    /// `gpt-3.5-turbo`; then `o200k_base` for the gpt-4o family and whatever tiktoken maps
-    /// to it (o1/o3/o4, gpt-4.1, gpt-4.5, gpt-5, …), `cl100k_base` for the rest. (LiteLLM
-    /// uses a Hugging Face tokenizer for some open models; llmux counts those with
-    /// `cl100k_base`.)
-    fn for_model(model: &str) -> Self {
-        use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
-        let is_openai = crate::models::builtin()
-            .get(model)
-            .and_then(|info| info.litellm_provider.as_deref())
-            == Some("openai");
-        let name = if is_openai { model } else { "gpt-3.5-turbo" };
-        let o200k = name.contains("gpt-4o")
-            || matches!(
-                get_tokenizer(name),
-                Some(Tokenizer::O200kBase | Tokenizer::O200kHarmony)
-            );
-        if o200k {
-            Self::O200kBase
-        } else {
-            Self::Cl100kBase
-        }
-    }
-
-    fn cell(self) -> &'static OnceLock<Option<CoreBPE>> {
-        match self {
-            Self::O200kBase => &O200K_BASE,
-            Self::Cl100kBase => &CL100K_BASE,
-        }
-    }
-
-    /// The BPE, loading it on first use (slow: call off the runtime the first time).
-    fn bpe(self) -> Result<&'static CoreBPE, Error> {
-        self.cell()
-            .get_or_init(|| match self {
-                Self::O200kBase => tiktoken_rs::o200k_base().ok(),
-                Self::Cl100kBase => tiktoken_rs::cl100k_base().ok(),
-            })
-            .as_ref()
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InternalServer,
-                    "the tiktoken encoding failed to load",
-                )
-            })
-    }
-
-    fn is_loaded(self) -> bool {
-        self.cell().get().is_some()
     }
 }
 

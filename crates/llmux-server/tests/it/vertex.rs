@@ -133,7 +133,6 @@ async fn answer_upstream(
 }
 
 #[tokio::test]
-#[ignore = "waits for the Gemini adapter"]
 async fn vertex_request_carries_the_service_account_token() {
     let google = FakeGoogleServer::start(FakeGoogle::default()).await;
     let gw = Gateway::start(&google.config()).await;
