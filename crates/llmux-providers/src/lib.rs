@@ -24,6 +24,7 @@ pub mod gemini;
 pub mod messages_api;
 pub mod openai;
 pub mod params;
+mod python_json;
 mod resolve;
 pub mod sse;
 

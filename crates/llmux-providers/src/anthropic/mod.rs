@@ -31,7 +31,6 @@ mod endpoint;
 mod error;
 mod media;
 mod messages;
-mod python_json;
 mod request;
 mod response;
 mod stream;

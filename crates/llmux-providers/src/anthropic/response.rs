@@ -7,10 +7,10 @@ use llmux_types::{
 };
 use serde_json::{Value, json};
 
-use super::python_json;
 use super::request::RESPONSE_FORMAT_TOOL_NAME;
 use super::types::{AnthropicContentBlock, AnthropicResponse};
 use crate::ParseContext;
+use crate::python_json;
 
 /// Parses a Messages API answer.
 pub(super) fn parse_chat_response(

@@ -12,14 +12,13 @@
 //! Files: `request.rs` (body, generationConfig, URLs), `messages.rs` (contents),
 //! `media.rs` (image/file parts), `tools.rs` and `schema.rs` (function declarations),
 //! `response.rs` (answers), `usage.rs`, `stream.rs`, `error.rs`, `embeddings.rs`,
-//! `signature.rs` (tool-call ids carrying thought signatures), `pyjson.rs` (Python-style
-//! JSON for tool arguments), `types.rs` (wire types).
+//! `signature.rs` (tool-call ids carrying thought signatures), `types.rs` (wire types).
+//! Tool arguments are written by `crate::python_json` (`json.dumps(…, ensure_ascii=False)`).
 
 mod embeddings;
 mod error;
 mod media;
 mod messages;
-mod pyjson;
 mod request;
 mod response;
 mod schema;

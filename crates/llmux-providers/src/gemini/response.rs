@@ -12,11 +12,11 @@ use llmux_types::{
 };
 use serde_json::{Value, json};
 
-use super::pyjson;
 use super::signature::{encode, tool_call_id};
 use super::types::{GeminiAnswerPart, GeminiCandidate, GeminiResponse};
 use super::usage::usage;
 use crate::ParseContext;
+use crate::python_json;
 
 /// Parses a generateContent answer.
 pub fn parse_chat_response(body: &[u8], ctx: &ParseContext<'_>) -> Result<ChatResponse, Error> {
@@ -332,7 +332,7 @@ fn read_parts(
                 kind: "function".into(),
                 function: FunctionCall {
                     name: call.name.clone(),
-                    arguments: pyjson::dumps(&args),
+                    arguments: python_json::dumps_unicode(&args),
                 },
                 extra,
             });

@@ -12,7 +12,7 @@
 use llmux_types::{Error, JsonMap};
 use serde_json::Value;
 
-use super::pyfmt;
+use crate::python_json;
 
 /// Tokens of an image at `auto` detail (OpenAI's base tokens), which LiteLLM applies to
 /// every image and unreadable document.
@@ -219,7 +219,7 @@ impl Counter<'_> {
                 None | Some(Value::Null) => 0,
                 Some(Value::String(s)) => self.text(s),
                 Some(Value::Array(items)) => self.content_list(items)?,
-                Some(v @ Value::Object(_)) => self.text(&pyfmt::repr(v)),
+                Some(v @ Value::Object(_)) => self.text(&python_json::repr(v)),
                 Some(_) => 0,
             };
         }
@@ -261,7 +261,7 @@ fn python_str(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => pyfmt::repr(other),
+        other => python_json::repr(other),
     }
 }
 

@@ -23,7 +23,6 @@
 
 mod count;
 mod passthrough;
-mod pyfmt;
 mod request;
 mod response;
 mod stream;

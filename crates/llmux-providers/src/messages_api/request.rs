@@ -22,13 +22,13 @@ use llmux_types::{
 };
 use serde_json::{Value, json};
 
-use super::pyfmt;
 use super::tool_names::ToolNames;
 use crate::anthropic::types::{
     AnthropicContent, AnthropicContentBlock, AnthropicCustomTool, AnthropicMessage,
     AnthropicRequest, AnthropicRole, AnthropicSource, AnthropicSystem, AnthropicTool,
     AnthropicToolChoice,
 };
+use crate::python_json;
 
 /// LiteLLM's `DEFAULT_REASONING_EFFORT_*_THINKING_BUDGET` thresholds.
 const HIGH_BUDGET: u64 = 4096;
@@ -565,7 +565,7 @@ fn translate_assistant(
                     kind: "function".into(),
                     function: FunctionCall {
                         name: names.shorten(&tool_use.name),
-                        arguments: pyfmt::json_dumps(&tool_use.input),
+                        arguments: python_json::dumps(&tool_use.input),
                     },
                     extra: JsonMap::new(),
                 };
