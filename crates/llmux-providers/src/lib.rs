@@ -210,6 +210,42 @@ impl Provider {
         )
     }
 
+    /// LiteLLM's provider-specific request rewrites that the OpenAI wire format does not
+    /// express by itself; call after the param policy, with `req.model` the provider-side
+    /// model. Pure: only `req` changes.
+    ///
+    /// - `developer` turns become `system` except on OpenAI's o-series, which knows the role
+    ///   (`BaseConfig.translate_developer_role_to_system_role`);
+    /// - o-series and gpt-5 models take `max_completion_tokens`, not `max_tokens`;
+    /// - Mistral's seed is `random_seed`;
+    /// - streams to providers that accept `stream_options` ask for usage, so the gateway
+    ///   always learns a streamed call's tokens (LiteLLM's `always_include_stream_usage`);
+    ///   the client's own choice is applied again when chunks are shaped.
+    pub fn prepare_chat_request(self, req: &mut ChatRequest, caps: Capabilities) {
+        let openai_reasoning =
+            matches!(self, Self::OpenAi | Self::Azure) && is_openai_reasoning_model(&req.model);
+        if !(openai_reasoning && is_o_series(&req.model)) {
+            for m in &mut req.messages {
+                if m.role == llmux_types::Role::Developer {
+                    m.role = llmux_types::Role::System;
+                }
+            }
+        }
+        if openai_reasoning && req.max_completion_tokens.is_none() {
+            req.max_completion_tokens = req.max_tokens.take();
+        }
+        if matches!(self, Self::Compat(row) if row.id == "mistral" || row.id == "codestral") {
+            if let Some(seed) = req.seed.take() {
+                req.extra.insert("random_seed".into(), seed.into());
+            }
+        }
+        if req.stream == Some(true) && self.chat_params().supports("stream_options", caps) {
+            req.stream_options
+                .get_or_insert_with(Default::default)
+                .include_usage = Some(true);
+        }
+    }
+
     /// Builds the upstream chat request. `req.model` must already be the provider-side model.
     pub fn build_chat_request(
         self,
@@ -358,6 +394,18 @@ impl Provider {
     }
 }
 
+/// OpenAI's o-series (`o1`, `o3-mini`, `o4-mini`, …), by LiteLLM's test: `o` and a digit.
+fn is_o_series(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model).as_bytes();
+    name.len() > 1 && name[0] == b'o' && name[1].is_ascii_digit()
+}
+
+/// OpenAI models that take `max_completion_tokens` only: the o-series and gpt-5.
+fn is_openai_reasoning_model(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    is_o_series(name) || name.starts_with("gpt-5")
+}
+
 /// A stream decoder of any family (static dispatch, no boxing).
 #[derive(Debug)]
 pub enum StreamDecoder {
@@ -405,5 +453,58 @@ impl CompletionStreamDecoder {
         match self {
             Self::OpenAi(d) => d.finish(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(v: serde_json::Value) -> ChatRequest {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn developer_becomes_system_except_on_the_o_series() {
+        let body =
+            json!({"model": "gpt-4o", "messages": [{"role": "developer", "content": "be brief"}]});
+        let mut r = req(body.clone());
+        Provider::OpenAi.prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(r.messages[0].role, llmux_types::Role::System);
+        let mut r = req(
+            json!({"model": "o3-mini", "messages": [{"role": "developer", "content": "x"}], "max_tokens": 100}),
+        );
+        Provider::OpenAi.prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(r.messages[0].role, llmux_types::Role::Developer);
+        assert_eq!((r.max_tokens, r.max_completion_tokens), (None, Some(100)));
+        let mut r = req(body);
+        Provider::Compat(compat::find("groq").unwrap())
+            .prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(r.messages[0].role, llmux_types::Role::System);
+    }
+
+    #[test]
+    fn mistral_seed_is_random_seed() {
+        let mut r = req(json!({"model": "mistral-small-latest", "messages": [], "seed": 7}));
+        Provider::Compat(compat::find("mistral").unwrap())
+            .prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(r.seed, None);
+        assert_eq!(r.extra["random_seed"], 7);
+    }
+
+    #[test]
+    fn streams_ask_for_usage_where_the_provider_takes_stream_options() {
+        let body = json!({"model": "gpt-4o-mini", "messages": [], "stream": true, "stream_options": {"include_usage": false}});
+        let mut r = req(body.clone());
+        Provider::OpenAi.prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(r.stream_options.unwrap().include_usage, Some(true));
+        let mut r = req(json!({"model": "mistral-small-latest", "messages": [], "stream": true}));
+        Provider::Compat(compat::find("mistral").unwrap())
+            .prepare_chat_request(&mut r, Capabilities::default());
+        assert!(r.stream_options.is_none());
+        let mut r = req(json!({"model": "gpt-4o-mini", "messages": []}));
+        Provider::OpenAi.prepare_chat_request(&mut r, Capabilities::default());
+        assert!(r.stream_options.is_none(), "non-streams are left alone");
     }
 }

@@ -137,13 +137,7 @@ impl Client {
                 dep.provider.build_chat_request(&req, t)
             })
             .await?;
-        let shape = StreamShape {
-            include_usage,
-            cost_per_usage: dep
-                .provider
-                .stream_usage_has_cost()
-                .then_some(Deployment::cost as _),
-        };
+        let shape = StreamShape { include_usage };
         let id = response_id();
         let decoder = ChatDecode {
             decoder: dep.provider.stream_decoder(&ParseContext {
@@ -303,7 +297,10 @@ fn prepare_chat(
         dep.provider.id(),
         &dep.model,
     )?;
+    // LiteLLM's own field: logging metadata, never the provider's.
+    req.metadata = None;
     req.model.clone_from(&dep.model);
+    dep.provider.prepare_chat_request(req, dep.capabilities);
     Ok(())
 }
 

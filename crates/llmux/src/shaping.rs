@@ -8,8 +8,6 @@ use serde_json::Value;
 pub(crate) struct StreamShape {
     /// The client asked for `stream_options.include_usage`.
     pub include_usage: bool,
-    /// Cost of the call to put into the usage chunk, if this provider gets one.
-    pub cost_per_usage: Option<fn(&crate::Deployment, &llmux_types::Usage) -> Option<f64>>,
 }
 
 impl StreamShape {
@@ -22,7 +20,8 @@ impl StreamShape {
                     return None;
                 }
             } else {
-                if let Some(cost) = self.cost_per_usage.and_then(|f| f(dep, usage)) {
+                // LiteLLM prices the usage chunk whenever the model has a price in its map.
+                if let Some(cost) = dep.cost(usage) {
                     usage.extra.insert("cost".into(), Value::from(cost));
                 }
                 // LiteLLM's usage chunk carries one empty choice rather than none.

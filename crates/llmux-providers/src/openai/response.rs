@@ -31,7 +31,23 @@ pub fn parse_chat_response(
 
 /// Parses a text completion.
 pub fn parse_completion_response(provider: &str, body: &[u8]) -> Result<CompletionResponse, Error> {
-    parse(provider, body)
+    let mut resp: CompletionResponse = parse(provider, body)?;
+    // LiteLLM's text-completion usage always names its details, `null` when absent.
+    if let Some(usage) = &mut resp.usage {
+        if usage.prompt_tokens_details.is_none() {
+            usage
+                .extra
+                .entry("prompt_tokens_details")
+                .or_insert(Value::Null);
+        }
+        if usage.completion_tokens_details.is_none() {
+            usage
+                .extra
+                .entry("completion_tokens_details")
+                .or_insert(Value::Null);
+        }
+    }
+    Ok(resp)
 }
 
 /// Parses an embeddings answer; base64 vectors become floats unless the client asked

@@ -75,12 +75,19 @@ impl OpenAiStreamDecoder {
     }
 }
 
+/// Chunks as LiteLLM relays them: no `null` fields, and every tool-call piece says
+/// `"type": "function"` (upstreams name it on the first piece only).
 fn strip_chunk_nulls(mut chunks: Vec<ChatChunk>) -> Vec<ChatChunk> {
     for chunk in &mut chunks {
         strip_nulls(&mut chunk.extra);
         for choice in &mut chunk.choices {
             strip_nulls(&mut choice.extra);
             strip_nulls(&mut choice.delta.extra);
+            for call in choice.delta.tool_calls.iter_mut().flatten() {
+                if call.kind.is_none() && call.function.is_some() {
+                    call.kind = Some("function".to_owned());
+                }
+            }
         }
     }
     chunks
