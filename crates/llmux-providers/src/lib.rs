@@ -234,10 +234,10 @@ impl Provider {
         if openai_reasoning && req.max_completion_tokens.is_none() {
             req.max_completion_tokens = req.max_tokens.take();
         }
-        if matches!(self, Self::Compat(row) if row.id == "mistral" || row.id == "codestral") {
-            if let Some(seed) = req.seed.take() {
-                req.extra.insert("random_seed".into(), seed.into());
-            }
+        if matches!(self, Self::Compat(row) if row.id == "mistral" || row.id == "codestral")
+            && let Some(seed) = req.seed.take()
+        {
+            req.extra.insert("random_seed".into(), seed.into());
         }
         if req.stream == Some(true) && self.chat_params().supports("stream_options", caps) {
             req.stream_options
