@@ -3,8 +3,8 @@
 //! LiteLLM turns provider tool-call inputs (Anthropic `tool_use.input`, Gemini
 //! `functionCall.args`) into OpenAI `arguments` strings with `json.dumps`, whose output
 //! differs from compact JSON: `", "` and `": "` separators, Python's float spelling
-//! (`1e+16`, `1e-05`), and, by default, every non-ASCII character escaped as `\uXXXX`.
-//! Clients that compare argument strings byte for byte see the same text from llmux.
+//! (`1e+16`, `1e-05`), and, by default, every non-ASCII character written as a `\u`
+//! escape of four hex digits. Clients that compare argument strings byte for byte see the same text from llmux.
 //! Its token counter also counts `str(dict)` of some fields, hence [`repr`].
 
 use serde_json::{Number, Value};
