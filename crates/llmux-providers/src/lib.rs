@@ -217,7 +217,7 @@ impl Provider {
     /// - `developer` turns become `system` except on OpenAI's o-series, which knows the role
     ///   (`BaseConfig.translate_developer_role_to_system_role`);
     /// - o-series and gpt-5 models take `max_completion_tokens`, not `max_tokens`;
-    /// - Mistral's seed is `random_seed`;
+    /// - Mistral's seed is `random_seed`, and its text-only content lists become strings;
     /// - streams to providers that accept `stream_options` ask for usage, so the gateway
     ///   always learns a streamed call's tokens (LiteLLM's `always_include_stream_usage`);
     ///   the client's own choice is applied again when chunks are shaped.
@@ -234,10 +234,11 @@ impl Provider {
         if openai_reasoning && req.max_completion_tokens.is_none() {
             req.max_completion_tokens = req.max_tokens.take();
         }
-        if matches!(self, Self::Compat(row) if row.id == "mistral" || row.id == "codestral")
-            && let Some(seed) = req.seed.take()
-        {
-            req.extra.insert("random_seed".into(), seed.into());
+        if matches!(self, Self::Compat(row) if row.id == "mistral" || row.id == "codestral") {
+            if let Some(seed) = req.seed.take() {
+                req.extra.insert("random_seed".into(), seed.into());
+            }
+            flatten_text_only_content(req);
         }
         if req.stream == Some(true) && self.chat_params().supports("stream_options", caps) {
             req.stream_options
@@ -394,6 +395,27 @@ impl Provider {
     }
 }
 
+/// Mistral's transform (`MistralConfig._transform_messages`): unless some message carries
+/// an image or a file, list content becomes the concatenation of its text parts.
+fn flatten_text_only_content(req: &mut ChatRequest) {
+    use llmux_types::{ContentPart, MessageContent};
+    let has_media = req.messages.iter().any(|m| {
+        matches!(&m.content, Some(MessageContent::Parts(parts))
+            if parts.iter().any(|p| matches!(p, ContentPart::ImageUrl { .. } | ContentPart::File { .. })))
+    });
+    if has_media {
+        return;
+    }
+    for m in &mut req.messages {
+        if let Some(content @ MessageContent::Parts(_)) = &m.content {
+            let text = content.text();
+            if !text.is_empty() {
+                m.content = Some(MessageContent::Text(text));
+            }
+        }
+    }
+}
+
 /// OpenAI's o-series (`o1`, `o3-mini`, `o4-mini`, …), by LiteLLM's test: `o` and a digit.
 fn is_o_series(model: &str) -> bool {
     let name = model.rsplit('/').next().unwrap_or(model).as_bytes();
@@ -482,6 +504,40 @@ mod tests {
         Provider::Compat(compat::find("groq").unwrap())
             .prepare_chat_request(&mut r, Capabilities::default());
         assert_eq!(r.messages[0].role, llmux_types::Role::System);
+    }
+
+    #[test]
+    fn mistral_gets_text_only_lists_as_strings_unless_media_is_present() {
+        let mistral = Provider::Compat(compat::find("mistral").unwrap());
+        let mut r = req(json!({"model": "m", "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}
+        ]}));
+        mistral.prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(
+            serde_json::to_value(&r.messages[0]).unwrap()["content"],
+            "ab"
+        );
+        let body = json!({"model": "m", "messages": [
+            {"role": "system", "content": [{"type": "text", "text": "s"}]},
+            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]}
+        ]});
+        let mut r = req(body.clone());
+        mistral.prepare_chat_request(&mut r, Capabilities::default());
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["messages"],
+            body["messages"]
+        );
+        let mut r = req(
+            json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}]}),
+        );
+        Provider::OpenAi.prepare_chat_request(&mut r, Capabilities::default());
+        assert!(
+            matches!(
+                r.messages[0].content,
+                Some(llmux_types::MessageContent::Parts(_))
+            ),
+            "OpenAI keeps lists"
+        );
     }
 
     #[test]
