@@ -30,6 +30,10 @@ pub enum ErrorKind {
     PayloadTooLarge,
     /// The gateway's own key check failed (LiteLLM's `ProxyException` of type `auth_error`).
     ProxyAuthentication,
+    /// The router has no deployment to send the request to (all cooling down, or over
+    /// their limits): LiteLLM's `RouterRateLimitError`, a 429 whose message carries no
+    /// `litellm.` prefix.
+    RouterRateLimit,
 }
 
 impl ErrorKind {
@@ -49,7 +53,7 @@ impl ErrorKind {
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnprocessableEntity => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimit => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimit | Self::RouterRateLimit => StatusCode::TOO_MANY_REQUESTS,
             Self::InternalServer | Self::ApiConnection | Self::Api => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -80,6 +84,7 @@ impl ErrorKind {
             Self::BudgetExceeded => "BudgetExceededError",
             Self::PayloadTooLarge => "PayloadTooLargeError",
             Self::ProxyAuthentication => "ProxyException",
+            Self::RouterRateLimit => "RouterRateLimitError",
         }
     }
 
@@ -106,7 +111,7 @@ impl ErrorKind {
 
 /// An llmux error: what went wrong, where, and how the client should hear about it.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("litellm.{}: {message}", kind.class_name())]
+#[error("{}", self.display_message())]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
@@ -122,6 +127,9 @@ pub struct Error {
     pub retry_after: Option<Duration>,
     /// Upstream response headers worth passing on (rate-limit headers, Retry-After).
     pub upstream_headers: Vec<(String, String)>,
+    /// `error.type` when it is not the one the kind and status give (LiteLLM's
+    /// `all_deployments_in_cooldown`).
+    pub error_type: Option<&'static str>,
 }
 
 impl Error {
@@ -136,6 +144,16 @@ impl Error {
             param: None,
             retry_after: None,
             upstream_headers: Vec::new(),
+            error_type: None,
+        }
+    }
+
+    /// `litellm.<Class>: message`, as LiteLLM's exceptions print; router errors print
+    /// their message alone, as LiteLLM's `RouterRateLimitError` (a `ValueError`) does.
+    fn display_message(&self) -> String {
+        match self.kind {
+            ErrorKind::RouterRateLimit => self.message.clone(),
+            kind => format!("litellm.{}: {}", kind.class_name(), self.message),
         }
     }
 
@@ -179,7 +197,8 @@ impl Error {
             | ErrorKind::ContentPolicyViolation
             | ErrorKind::BudgetExceeded
             | ErrorKind::PayloadTooLarge
-            | ErrorKind::ProxyAuthentication => false,
+            | ErrorKind::ProxyAuthentication
+            | ErrorKind::RouterRateLimit => false,
             _ => {
                 let s = self.status.as_u16();
                 s == 408 || s == 409 || s == 429 || s >= 500
@@ -190,7 +209,11 @@ impl Error {
     /// `error.type` as LiteLLM's proxy answers it: the type an exception carries
     /// (`throttling_error`, `internal_server_error`), else the one its status stands for.
     pub fn openai_type(&self) -> &'static str {
+        if let Some(t) = self.error_type {
+            return t;
+        }
         match self.kind {
+            ErrorKind::RouterRateLimit => "rate_limit_error",
             ErrorKind::RateLimit => "throttling_error",
             ErrorKind::InternalServer => "internal_server_error",
             ErrorKind::ProxyAuthentication => "auth_error",
