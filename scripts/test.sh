@@ -19,6 +19,16 @@ step "build (release, shared by every stage below)"
 cargo build --release --workspace --bins
 
 step "cargo test"
+# The Redis state tests start their own redis-server; in the full run they must not skip.
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq redis-server
+  else
+    echo "redis-server not found: install it (apt-get install redis-server)" >&2
+    exit 1
+  fi
+fi
+export LLMUX_REQUIRE_REDIS=1
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.
