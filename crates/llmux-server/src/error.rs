@@ -9,6 +9,8 @@ use llmux::Error;
 pub struct ApiError {
     pub error: Error,
     pub call_id: Option<String>,
+    /// Gateway headers the answer carries (`x-litellm-attempted-retries`, …).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl From<Error> for ApiError {
@@ -16,6 +18,7 @@ impl From<Error> for ApiError {
         Self {
             error,
             call_id: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -50,6 +53,16 @@ impl IntoResponse for ApiError {
         }
         if let Some(id) = &self.call_id {
             insert(headers, "x-litellm-call-id", id);
+        }
+        for (name, value) in &self.headers {
+            insert(headers, name, value);
+        }
+        // The router's own 429 says when a deployment is back (upstream errors relay
+        // the upstream's Retry-After as `llm_provider-retry-after` instead).
+        if self.error.kind == llmux::ErrorKind::RouterRateLimit
+            && let Some(after) = self.error.retry_after
+        {
+            insert(headers, "retry-after", &after.as_secs().max(1).to_string());
         }
         resp
     }

@@ -76,20 +76,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             unsupported.join(", ")
         );
     }
-    let state = AppState::from_config(&config, &|name| std::env::var(name).ok())?;
-    if state.master_key.is_none() {
-        warn!("no general_settings.master_key: the gateway accepts every request");
-    }
     let addr: SocketAddr = format!("{}:{}", cli.host, cli.port).parse()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(addr, Arc::new(state)))
+    runtime.block_on(async {
+        // Inside the runtime: a Redis-backed router starts connecting as it is built.
+        let state = AppState::from_config(&config, &|name| std::env::var(name).ok())?;
+        if state.master_key.is_none() {
+            warn!("no general_settings.master_key: the gateway accepts every request");
+        }
+        serve(addr, Arc::new(state)).await
+    })
 }
 
 async fn serve(addr: SocketAddr, state: Arc<AppState>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    info!(%addr, models = state.model_names.len(), "llmux listening");
+    info!(
+        %addr,
+        models = state.model_names().len(),
+        routing_strategy = state.router.strategy().name(),
+        state = state.router.state().backend(),
+        "llmux listening"
+    );
     let app = llmux_server::router(state);
     // Without TCP_NODELAY each SSE chunk waits on Nagle's algorithm (~40 ms a stream).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {

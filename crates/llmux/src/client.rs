@@ -19,7 +19,7 @@ use crate::{ChatStream, Deployment, RequestOverrides};
 pub struct Reply<T> {
     pub value: T,
     pub provider: Provider,
-    /// Upstream attempts made (1 when the first try succeeded, 0 when mocked).
+    /// Upstream attempts made: 1, or 0 when mocked (retries are the router's).
     pub attempts: u32,
     /// Upstream response headers worth relaying (LiteLLM's `llm_provider-*`).
     pub headers: Vec<(String, String)>,
@@ -101,9 +101,7 @@ impl Client {
         prepare_chat(dep, &mut req, o)?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let ex = self
-            .exchange(dep, o, timeout, |t| {
-                dep.provider.build_chat_request(&req, t)
-            })
+            .exchange(dep, timeout, |t| dep.provider.build_chat_request(&req, t))
             .await?;
         let id = response_id();
         let value = dep.provider.parse_chat_response(
@@ -116,8 +114,8 @@ impl Client {
         Ok(ex.reply(dep, value))
     }
 
-    /// A streamed chat completion on `dep`. Retries happen before the first byte; an
-    /// error after it ends the stream.
+    /// A streamed chat completion on `dep`. An error after the first event ends the
+    /// stream.
     pub async fn chat_stream(
         &self,
         dep: &Deployment,
@@ -133,9 +131,7 @@ impl Client {
         prepare_chat(dep, &mut req, o)?;
         let timeout = stream_timeout(dep, o);
         let (response, ex) = self
-            .open(dep, o, timeout, |t| {
-                dep.provider.build_chat_request(&req, t)
-            })
+            .open(dep, timeout, |t| dep.provider.build_chat_request(&req, t))
             .await?;
         let shape = StreamShape { include_usage };
         let id = response_id();
@@ -164,7 +160,7 @@ impl Client {
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let ex = self
-            .exchange(dep, o, timeout, |t| {
+            .exchange(dep, timeout, |t| {
                 dep.provider.build_embedding_request(&req, t)
             })
             .await?;
@@ -195,7 +191,7 @@ impl Client {
         req.model.clone_from(&dep.model);
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         let ex = self
-            .exchange(dep, o, timeout, |t| {
+            .exchange(dep, timeout, |t| {
                 dep.provider.build_completion_request(&req, t)
             })
             .await?;
@@ -216,7 +212,7 @@ impl Client {
         let decoder = dep.provider.completion_stream_decoder()?;
         let timeout = stream_timeout(dep, o);
         let (response, ex) = self
-            .open(dep, o, timeout, |t| {
+            .open(dep, timeout, |t| {
                 dep.provider.build_completion_request(&req, t)
             })
             .await?;
@@ -227,17 +223,18 @@ impl Client {
     }
 
     /// Builds the upstream request (with a fresh bearer token if the provider needs one),
-    /// sends it with retries, and reads the whole answer.
+    /// sends it once, and reads the whole answer.
     async fn exchange(
         &self,
         dep: &Deployment,
-        o: &RequestOverrides,
         timeout: Duration,
         build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
     ) -> Result<Exchange, Error> {
-        let (response, mut ex) = self.open(dep, o, timeout, build).await?;
+        let (response, mut ex) = self.open(dep, timeout, build).await?;
         let started = Instant::now();
-        ex.body = read_body(dep, response, timeout).await?;
+        // One budget for the whole attempt: the body gets what the headers left.
+        let left = timeout.saturating_sub(ex.upstream_time);
+        ex.body = read_body(dep, response, left, timeout).await?;
         ex.upstream_time += started.elapsed();
         Ok(ex)
     }
@@ -246,38 +243,20 @@ impl Client {
     async fn open(
         &self,
         dep: &Deployment,
-        o: &RequestOverrides,
         timeout: Duration,
         build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
     ) -> Result<(reqwest::Response, Exchange), Error> {
         let token = bearer_token(dep).await?;
         let http_req = build(&dep.target(token.as_deref()))?;
         let started = Instant::now();
-        let (up, headers) = self.send(dep, &http_req, timeout, o).await?;
+        let response = self.transport.send(dep, &http_req, timeout).await?;
         let ex = Exchange {
             body: bytes::Bytes::new(),
-            attempts: up.attempts,
-            headers,
+            attempts: 1,
+            headers: llmux_providers::openai::passthrough_headers(response.headers()),
             upstream_time: started.elapsed(),
         };
-        Ok((up.response, ex))
-    }
-
-    async fn send(
-        &self,
-        dep: &Deployment,
-        http_req: &http::Request<bytes::Bytes>,
-        timeout: Duration,
-        o: &RequestOverrides,
-    ) -> Result<(crate::transport::Upstream, Vec<(String, String)>), Error> {
-        let retries = o.num_retries.unwrap_or(dep.num_retries);
-        let up = self
-            .transport
-            .send(dep, http_req, timeout, retries)
-            .await
-            .map_err(|(e, _attempts)| e)?;
-        let headers = llmux_providers::openai::passthrough_headers(up.response.headers());
-        Ok((up, headers))
+        Ok((response, ex))
     }
 }
 

@@ -38,12 +38,14 @@
 //! `llmux-providers` crate.
 
 mod client;
+pub mod config;
 mod deployment;
 pub mod google_auth;
 mod messages;
 mod mock;
 mod options;
-mod overrides;
+pub mod request_keys;
+pub mod router;
 mod shaping;
 mod stream;
 mod tokens;
@@ -57,36 +59,41 @@ pub use llmux_types::*;
 pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_message_tokens_locally};
 pub use mock::MockResponse;
 pub use options::CallOptions;
-pub use overrides::RequestOverrides;
+pub use request_keys::{RequestKeys, RequestOverrides};
+pub use router::{CallContext, Routed, Router};
 pub use stream::{ChatStream, CompletionStream, EventStream};
 
-use std::sync::OnceLock;
+/// A one-deployment router for a free-function call: the same attempt loop (retries,
+/// hooks) as every other call, with `opts.num_retries` retries.
+fn single(model: &str, opts: &CallOptions) -> Result<Router, Error> {
+    let entry = config::ModelEntry {
+        model_name: model.to_owned(),
+        litellm_params: config::LitellmParams {
+            model: model.to_owned(),
+            ..Default::default()
+        },
+        model_info: serde_json::Map::new(),
+    };
+    let dep = router::RouterDeployment {
+        num_retries: Some(opts.num_retries.unwrap_or(0)),
+        ..router::RouterDeployment::from_deployment(entry, Deployment::from_options(model, opts)?)
+    };
+    Router::from_deployments(vec![dep], default_client().clone())
+}
 
 fn default_client() -> &'static Client {
-    static CLIENT: OnceLock<Client> = OnceLock::new();
+    static CLIENT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(Client::new)
 }
 
 /// A chat completion. Resolves `req.model` with `opts`, calls the provider, translates back.
 pub async fn completion(req: ChatRequest, opts: &CallOptions) -> Result<ChatResponse, Error> {
-    let dep = Deployment::from_options(&req.model, opts)?;
-    Ok(default_client()
-        .chat(&dep, req, &RequestOverrides::default())
-        .await?
-        .value)
+    single(&req.model, opts)?.completion(req).await
 }
 
 /// A streamed chat completion: a `Stream` of OpenAI chunks.
-pub async fn completion_stream(
-    mut req: ChatRequest,
-    opts: &CallOptions,
-) -> Result<ChatStream, Error> {
-    req.stream = Some(true);
-    let dep = Deployment::from_options(&req.model, opts)?;
-    Ok(default_client()
-        .chat_stream(&dep, req, &RequestOverrides::default())
-        .await?
-        .value)
+pub async fn completion_stream(req: ChatRequest, opts: &CallOptions) -> Result<ChatStream, Error> {
+    single(&req.model, opts)?.completion_stream(req).await
 }
 
 /// A legacy text completion.
@@ -94,11 +101,7 @@ pub async fn text_completion(
     req: CompletionRequest,
     opts: &CallOptions,
 ) -> Result<CompletionResponse, Error> {
-    let dep = Deployment::from_options(&req.model, opts)?;
-    Ok(default_client()
-        .text_completion(&dep, req, &RequestOverrides::default())
-        .await?
-        .value)
+    single(&req.model, opts)?.text_completion(req).await
 }
 
 /// A streamed legacy text completion.
@@ -107,11 +110,9 @@ pub async fn text_completion_stream(
     opts: &CallOptions,
 ) -> Result<CompletionStream, Error> {
     req.stream = Some(true);
-    let dep = Deployment::from_options(&req.model, opts)?;
-    Ok(default_client()
-        .text_completion_stream(&dep, req, &RequestOverrides::default())
-        .await?
-        .value)
+    let r = single(&req.model, opts)?;
+    let ctx = CallContext::new(router::Entrance::Library, router::Identity::Library);
+    Ok(r.text_stream(&ctx, req).await?.value)
 }
 
 /// Embeddings.
@@ -119,9 +120,5 @@ pub async fn embedding(
     req: EmbeddingRequest,
     opts: &CallOptions,
 ) -> Result<EmbeddingResponse, Error> {
-    let dep = Deployment::from_options(&req.model, opts)?;
-    Ok(default_client()
-        .embedding(&dep, req, &RequestOverrides::default())
-        .await?
-        .value)
+    single(&req.model, opts)?.embedding(req).await
 }

@@ -53,8 +53,9 @@ const INLINE_COUNT_BYTES: usize = 32 * 1024;
 impl Client {
     /// Forwards an Anthropic-format request to an Anthropic deployment, natively: the
     /// body to `{api_base}/v1/messages` with `x-api-key`, `anthropic-version` and the
-    /// client's `anthropic-beta`, with the deployment's timeouts and retries. Upstream
-    /// errors come back typed (render them with [`Error::anthropic_body`]).
+    /// client's `anthropic-beta`, with the deployment's timeouts, in one attempt (retries
+    /// are the router's). Upstream errors come back typed (render them with
+    /// [`Error::anthropic_body`]).
     pub async fn anthropic_messages(
         &self,
         dep: &Deployment,
@@ -96,26 +97,21 @@ impl Client {
             o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
         };
         let started = Instant::now();
-        let retries = o.num_retries.unwrap_or(dep.num_retries);
-        let up = self
-            .transport()
-            .send(dep, &http_req, timeout, retries)
-            .await
-            .map_err(|(e, _attempts)| e)?;
-        let headers = llmux_providers::openai::passthrough_headers(up.response.headers());
-        let attempts = up.attempts;
+        let response = self.transport().send(dep, &http_req, timeout).await?;
+        let headers = llmux_providers::openai::passthrough_headers(response.headers());
         let value = if stream {
             let relay = Relay {
                 restamper: response_model.map(MessageStartRestamper::new),
             };
             MessagesAnswer::Stream(EventStream::from_upstream(
                 dep.clone(),
-                up.response,
+                response,
                 relay,
                 timeout,
             ))
         } else {
-            let body = read_body(dep, up.response, timeout).await?;
+            let left = timeout.saturating_sub(started.elapsed());
+            let body = read_body(dep, response, left, timeout).await?;
             let restamped = response_model
                 .as_deref()
                 .and_then(|m| messages_api::restamp_message(&body, m));
@@ -124,7 +120,7 @@ impl Client {
         Ok(Reply {
             value,
             provider: dep.provider,
-            attempts,
+            attempts: 1,
             headers,
             upstream_time: started.elapsed(),
         })
@@ -145,13 +141,10 @@ impl Client {
         dep.check_credentials()?;
         let http_req = messages_api::build_count_tokens_request(&req, &dep.target(None))?;
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let retries = o.num_retries.unwrap_or(dep.num_retries);
-        let up = self
-            .transport()
-            .send(dep, &http_req, timeout, retries)
-            .await
-            .map_err(|(e, _attempts)| e)?;
-        let body = read_body(dep, up.response, timeout).await?;
+        let started = Instant::now();
+        let response = self.transport().send(dep, &http_req, timeout).await?;
+        let left = timeout.saturating_sub(started.elapsed());
+        let body = read_body(dep, response, left, timeout).await?;
         Ok(TokenCount {
             input_tokens: messages_api::parse_count_tokens(&body)?,
             source: "provider",

@@ -48,6 +48,11 @@ impl<T: Send + 'static> EventStream<T> {
         }
     }
 
+    /// Any stream of events.
+    pub fn from_stream(s: impl Stream<Item = Result<T, Error>> + Send + 'static) -> Self {
+        Self { inner: Box::pin(s) }
+    }
+
     /// Collects the whole stream, failing on its first error.
     pub async fn collect_all(self) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();

@@ -1,18 +1,13 @@
-//! The one place llmux touches the network: one pooled HTTP client, timeouts, retries.
+//! The one place llmux touches the network: one pooled HTTP client and timeouts. One
+//! call is one attempt; retries belong to the router.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use llmux_types::{Error, ErrorKind};
-use rand::Rng;
 
 use crate::Deployment;
 
-/// LiteLLM's backoff (`utils.py: _calculate_retry_after`): 0.5 s doubling, at most 8 s.
-const INITIAL_RETRY_DELAY: f64 = 0.5;
-const MAX_RETRY_DELAY: f64 = 8.0;
-/// A Retry-After beyond this is ignored in favour of the backoff, as LiteLLM does.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Used when neither the deployment nor the call sets a timeout.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -20,12 +15,6 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
-}
-
-/// An upstream answer with a 2xx status, body not read yet.
-pub(crate) struct Upstream {
-    pub response: reqwest::Response,
-    pub attempts: u32,
 }
 
 impl Transport {
@@ -39,34 +28,17 @@ impl Transport {
         Self { http }
     }
 
-    /// Sends `req` until it gets a 2xx or runs out of retries. Each attempt, body
-    /// included when `read_body` is set, is bounded by `timeout`.
+    /// Sends `req` once, bounded by `timeout` to the response headers. Retries are the
+    /// router's: it may send the next attempt to another deployment.
     pub async fn send(
         &self,
         dep: &Deployment,
         req: &http::Request<Bytes>,
         timeout: Duration,
-        num_retries: u32,
-    ) -> Result<Upstream, (Error, u32)> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = match tokio::time::timeout(timeout, self.attempt(dep, req)).await {
-                Ok(r) => r,
-                Err(_) => Err(timeout_error(dep, timeout)),
-            };
-            match result {
-                Ok(response) => {
-                    return Ok(Upstream {
-                        response,
-                        attempts: attempt,
-                    });
-                }
-                Err(err) if attempt <= num_retries && err.is_retryable() => {
-                    tokio::time::sleep(retry_delay(&err, attempt - 1)).await;
-                }
-                Err(err) => return Err((err, attempt)),
-            }
+    ) -> Result<reqwest::Response, Error> {
+        match tokio::time::timeout(timeout, self.attempt(dep, req)).await {
+            Ok(r) => r,
+            Err(_) => Err(timeout_error(dep, timeout)),
         }
     }
 
@@ -99,13 +71,14 @@ impl Transport {
     }
 }
 
-/// Reads a whole 2xx body within what is left of `timeout`.
+/// Reads a whole 2xx body within `left`, what the attempt's `timeout` has left.
 pub(crate) async fn read_body(
     dep: &Deployment,
     response: reqwest::Response,
+    left: Duration,
     timeout: Duration,
 ) -> Result<Bytes, Error> {
-    match tokio::time::timeout(timeout, response.bytes()).await {
+    match tokio::time::timeout(left, response.bytes()).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(e)) => Err(connection_error(dep, &e)),
         Err(_) => Err(timeout_error(dep, timeout)),
@@ -145,34 +118,4 @@ pub(crate) fn timeout_error(dep: &Deployment, timeout: Duration) -> Error {
     )
     .with_provider(dep.provider.id())
     .with_model(dep.model.clone())
-}
-
-/// How long to wait before retry number `retries_done + 1`.
-fn retry_delay(err: &Error, retries_done: u32) -> Duration {
-    if let Some(after) = err
-        .retry_after
-        .filter(|d| !d.is_zero() && *d <= MAX_RETRY_AFTER)
-    {
-        return after;
-    }
-    let backoff =
-        (INITIAL_RETRY_DELAY * 2f64.powi(retries_done.min(16) as i32)).min(MAX_RETRY_DELAY);
-    let jitter = 1.0 - 0.25 * rand::rng().random::<f64>();
-    Duration::from_secs_f64(backoff * jitter)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_is_honoured_and_backoff_is_capped() {
-        let mut e = Error::new(ErrorKind::RateLimit, "x");
-        e.retry_after = Some(Duration::from_secs(1));
-        assert_eq!(retry_delay(&e, 0), Duration::from_secs(1));
-        e.retry_after = Some(Duration::from_secs(120));
-        assert!(retry_delay(&e, 0) <= Duration::from_secs_f64(0.5));
-        assert!(retry_delay(&e, 10) <= Duration::from_secs(8));
-        assert!(retry_delay(&e, 10) >= Duration::from_secs(6));
-    }
 }

@@ -22,7 +22,6 @@
 //! an error, and `os.environ/` values are always strings (LiteLLM turns `"true"`/`"false"`
 //! into booleans; the typed boolean fields here accept those strings).
 
-mod lenient;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -31,6 +30,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use llmux::config::lenient;
+pub use llmux::config::{LitellmParams, ModelEntry, RouterSettings};
 
 /// A parsed LiteLLM proxy config file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -61,68 +63,6 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
-/// One `model_list` entry: a deployment reachable under the alias `model_name`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ModelEntry {
-    /// The public model name clients send (the model group).
-    pub model_name: String,
-    /// How to call the upstream provider.
-    pub litellm_params: LitellmParams,
-    /// Free-form metadata (`id`, `base_model`, `mode`, `access_groups`, …).
-    #[serde(default, deserialize_with = "lenient::null_default")]
-    pub model_info: Map<String, Value>,
-}
-
-/// `litellm_params` of a deployment. Numbers may be given as strings (`timeout: "30"`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct LitellmParams {
-    /// `provider/model`, e.g. `openai/gpt-4o-mini` (required).
-    pub model: String,
-    /// Base URL of the provider API.
-    pub api_base: Option<String>,
-    /// Provider API key.
-    pub api_key: Option<String>,
-    /// API version (Azure).
-    pub api_version: Option<String>,
-    /// Overrides the provider taken from the `model` prefix.
-    pub custom_llm_provider: Option<String>,
-    /// OpenAI organization.
-    pub organization: Option<String>,
-    /// Azure AD token.
-    pub azure_ad_token: Option<String>,
-    /// Request timeout in seconds.
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
-    pub timeout: Option<f64>,
-    /// Timeout in seconds for `stream=true` requests.
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
-    pub stream_timeout: Option<f64>,
-    /// Retries done by the provider client.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
-    pub max_retries: Option<u32>,
-    /// Retries done by the router for this deployment.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
-    pub num_retries: Option<u32>,
-    /// Requests-per-minute limit (also a routing weight).
-    #[serde(default, deserialize_with = "lenient::opt_u64")]
-    pub rpm: Option<u64>,
-    /// Tokens-per-minute limit (also a routing weight).
-    #[serde(default, deserialize_with = "lenient::opt_u64")]
-    pub tpm: Option<u64>,
-    /// Canned response returned instead of calling the provider.
-    pub mock_response: Option<Value>,
-    /// Drop OpenAI params the provider does not support instead of failing.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
-    pub drop_params: Option<bool>,
-    /// Extra request params to always drop.
-    pub additional_drop_params: Option<Vec<String>>,
-    /// Params to pass through although the provider is not known to support them.
-    pub allowed_openai_params: Option<Vec<String>>,
-    /// Every other key, forwarded to the provider (e.g. `aws_*`, `vertex_*`,
-    /// `extra_headers`, `temperature` defaults).
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
 /// `litellm_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct LitellmSettings {
@@ -140,22 +80,6 @@ pub struct LitellmSettings {
     /// `litellm.set_verbose`.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub set_verbose: Option<bool>,
-    /// Keys llmux does not support yet (listed by [`Config::unsupported_keys`]).
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// `router_settings`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct RouterSettings {
-    /// Router retries per request.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
-    pub num_retries: Option<u32>,
-    /// Router-level request timeout, seconds.
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
-    pub timeout: Option<f64>,
-    /// `simple-shuffle`, `least-busy`, `latency-based-routing`, ….
-    pub routing_strategy: Option<String>,
     /// Keys llmux does not support yet (listed by [`Config::unsupported_keys`]).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -254,10 +178,29 @@ impl Config {
             ("router_settings", &self.router_settings.extra),
             ("general_settings", &self.general_settings.extra),
         ];
-        let nested = sections
-            .into_iter()
-            .flat_map(|(section, extra)| extra.keys().map(move |key| format!("{section}.{key}")));
-        self.extra.keys().cloned().chain(nested).collect()
+        let nested = sections.into_iter().flat_map(|(section, extra)| {
+            extra
+                .keys()
+                .filter(move |key| match section {
+                    "litellm_settings" => {
+                        !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
+                    }
+                    "general_settings" => key.as_str() != "max_request_size_mb",
+                    _ => true,
+                })
+                .map(move |key| format!("{section}.{key}"))
+        });
+        let typed_but_ignored = self
+            .litellm_settings
+            .set_verbose
+            .is_some()
+            .then(|| "litellm_settings.set_verbose".to_owned());
+        self.extra
+            .keys()
+            .cloned()
+            .chain(nested)
+            .chain(typed_but_ignored)
+            .collect()
     }
 
     /// Problems that did not stop loading, to be logged by the caller: unset environment

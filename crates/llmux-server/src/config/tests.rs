@@ -344,19 +344,21 @@ model_list:
   - model_name: m
     litellm_params: {model: x, aws_region_name: us-east-1, temperature: 0.2}
 litellm_settings: {drop_params: true, callbacks: [prometheus]}
-router_settings: {routing_strategy: simple-shuffle, redis_host: localhost}
-general_settings: {master_key: sk-1, database_url: postgres://db}
+router_settings: {routing_strategy: simple-shuffle, redis_host: localhost, enable_loadbalancing_on_batch_endpoints: true}
+general_settings: {master_key: sk-1, database_url: postgres://db, max_request_size_mb: 2}
 credential_list: []
 mcp_servers: {}
 ";
     let config = parse(yaml);
+    // Keys the router or the gateway act on (`routing_strategy`, `redis_host`,
+    // `max_request_size_mb`) are not listed.
     assert_eq!(
         config.unsupported_keys(),
         [
             "credential_list",
             "mcp_servers",
             "litellm_settings.callbacks",
-            "router_settings.redis_host",
+            "router_settings.enable_loadbalancing_on_batch_endpoints",
             "general_settings.database_url",
         ]
     );

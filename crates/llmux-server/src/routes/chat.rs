@@ -9,7 +9,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use llmux::{ChatChunk, ChatRequest, ChatResponse};
 
-use super::Accepted;
+use llmux::router::Entrance;
+
+use super::accept;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -41,20 +43,20 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     path_model: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (a, req) = Accepted::new::<ChatRequest>(st, headers, body, path_model)?;
-    let dep = &a.md.deployment;
+    let (call, req) =
+        accept::<ChatRequest>(st, headers, body, path_model, Entrance::ChatCompletions)?;
     if req.is_stream() {
-        let reply = st
-            .client
-            .chat_stream(dep, req, &a.overrides)
+        let routed = st
+            .router
+            .chat_stream(&call.ctx, req)
             .await
-            .map_err(|e| a.fail(e))?;
-        return Ok(a.sse(reply, |c: &mut ChatChunk| &mut c.model));
+            .map_err(|f| call.failed(f))?;
+        return Ok(call.sse(routed, |c: &mut ChatChunk| &mut c.model));
     }
-    let reply = st
-        .client
-        .chat(dep, req, &a.overrides)
+    let routed = st
+        .router
+        .chat(&call.ctx, req)
         .await
-        .map_err(|e| a.fail(e))?;
-    a.json(reply, |r: &mut ChatResponse| &mut r.model)
+        .map_err(|f| call.failed(f))?;
+    call.json(routed, |r: &mut ChatResponse| &mut r.model)
 }

@@ -9,7 +9,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use llmux::{CompletionRequest, CompletionResponse};
 
-use super::Accepted;
+use llmux::router::Entrance;
+
+use super::accept;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -41,20 +43,20 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     path_model: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (a, req) = Accepted::new::<CompletionRequest>(st, headers, body, path_model)?;
-    let dep = &a.md.deployment;
+    let (call, req) =
+        accept::<CompletionRequest>(st, headers, body, path_model, Entrance::Completions)?;
     if req.stream == Some(true) {
-        let reply = st
-            .client
-            .text_completion_stream(dep, req, &a.overrides)
+        let routed = st
+            .router
+            .text_stream(&call.ctx, req)
             .await
-            .map_err(|e| a.fail(e))?;
-        return Ok(a.sse(reply, |c: &mut CompletionResponse| &mut c.model));
+            .map_err(|f| call.failed(f))?;
+        return Ok(call.sse(routed, |c: &mut CompletionResponse| &mut c.model));
     }
-    let reply = st
-        .client
-        .text_completion(dep, req, &a.overrides)
+    let routed = st
+        .router
+        .text(&call.ctx, req)
         .await
-        .map_err(|e| a.fail(e))?;
-    a.json(reply, |r: &mut CompletionResponse| &mut r.model)
+        .map_err(|f| call.failed(f))?;
+    call.json(routed, |r: &mut CompletionResponse| &mut r.model)
 }

@@ -9,7 +9,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use llmux::{EmbeddingRequest, EmbeddingResponse};
 
-use super::Accepted;
+use llmux::router::Entrance;
+
+use super::accept;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -41,11 +43,12 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     path_model: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (a, req) = Accepted::new::<EmbeddingRequest>(st, headers, body, path_model)?;
-    let reply = st
-        .client
-        .embedding(&a.md.deployment, req, &a.overrides)
+    let (call, req) =
+        accept::<EmbeddingRequest>(st, headers, body, path_model, Entrance::Embeddings)?;
+    let routed = st
+        .router
+        .embed(&call.ctx, req)
         .await
-        .map_err(|e| a.fail(e))?;
-    a.json(reply, |r: &mut EmbeddingResponse| &mut r.model)
+        .map_err(|f| call.failed(f))?;
+    call.json(routed, |r: &mut EmbeddingResponse| &mut r.model)
 }

@@ -27,19 +27,21 @@ use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use futures::future::BoxFuture;
+use llmux::router::{Answer, Entrance, RequestView, StreamTracker, with_defaults};
 use llmux::{
-    ChatStream, Error, EventStream, JsonMap, MessagesAnswer, MessagesPassthrough, Provider,
-    RequestOverrides,
+    ChatResponse, ChatStream, Error, EventStream, JsonMap, MessagesAnswer, MessagesPassthrough,
+    Provider, Reply, RequestKeys,
 };
 use llmux_providers::anthropic::types::AnthropicRequest;
 use llmux_providers::messages_api::{
-    self, ChatTranslation, MessagesStreamEncoder, error_event, write_sse_event,
+    self, ChatTranslation, MessagesStreamEncoder, ToolNames, error_event, write_sse_event,
 };
 use serde_json::{Value, json};
 
 use super::{Call, json_response};
 use crate::error::{ApiError, insert};
-use crate::state::{AppState, ModelDeployment};
+use crate::state::AppState;
 
 /// `POST /v1/messages`.
 pub(crate) async fn messages(
@@ -47,11 +49,11 @@ pub(crate) async fn messages(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let call = match Call::start(&st, &headers) {
+    let mut call = match Call::start(&st, &headers, Entrance::Messages) {
         Ok(call) => call,
         Err(e) => return e.into_response(),
     };
-    handle(&st, &call, &headers, body)
+    handle(&st, &mut call, &headers, body)
         .await
         .unwrap_or_else(|e| anthropic_error(e, &headers))
 }
@@ -62,31 +64,95 @@ pub(crate) async fn count_tokens(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let call = match Call::start(&st, &headers) {
+    let mut call = match Call::start(&st, &headers, Entrance::CountTokens) {
         Ok(call) => call,
         Err(e) => return e.into_response(),
     };
-    count(&st, &call, body)
+    count(&st, &mut call, body)
         .await
         .unwrap_or_else(|e| anthropic_error(e, &headers))
 }
 
+/// LiteLLM's keys out of an Anthropic body; `metadata` stays, it is Anthropic's
+/// (`user_id`), not LiteLLM's logging metadata.
+fn take_keys(call: &Call, body: &mut JsonMap) -> Result<RequestKeys, ApiError> {
+    let metadata = body.get("metadata").cloned();
+    let mut keys = RequestKeys::take_from(body).map_err(|e| call.fail(e))?;
+    keys.overrides.metadata = None;
+    if let Some(metadata) = metadata {
+        body.insert("metadata".into(), metadata);
+    }
+    Ok(keys)
+}
+
+/// What one attempt produced: the upstream's Anthropic answer, or a chat answer to
+/// translate.
+enum MessagesOut {
+    Native(MessagesAnswer),
+    Chat(Box<ChatResponse>, ToolNames),
+    Stream(ChatStream, ToolNames),
+}
+
+impl Answer for MessagesOut {
+    fn tokens(&self) -> Option<u64> {
+        match self {
+            Self::Native(a) => a.tokens(),
+            Self::Chat(r, _) => r.tokens(),
+            Self::Stream(..) => None,
+        }
+    }
+    fn first_event(self) -> BoxFuture<'static, Result<Self, Error>> {
+        match self {
+            Self::Native(a) => Box::pin(async move { Ok(Self::Native(a.first_event().await?)) }),
+            Self::Stream(s, names) => {
+                Box::pin(async move { Ok(Self::Stream(s.first_event().await?, names)) })
+            }
+            chat => Box::pin(std::future::ready(Ok(chat))),
+        }
+    }
+    fn is_stream(&self) -> bool {
+        match self {
+            Self::Native(a) => a.is_stream(),
+            Self::Chat(..) => false,
+            Self::Stream(..) => true,
+        }
+    }
+    fn track(self, tracker: StreamTracker) -> Self {
+        match self {
+            Self::Native(a) => Self::Native(a.track(tracker)),
+            Self::Stream(s, names) => Self::Stream(s.track(tracker), names),
+            chat => chat,
+        }
+    }
+    fn from_hook(value: Value) -> Result<Self, Error> {
+        MessagesAnswer::from_hook(value).map(Self::Native)
+    }
+}
+
+fn reply_of<T, U>(r: Reply<T>, f: impl FnOnce(T) -> U) -> Reply<U> {
+    Reply {
+        value: f(r.value),
+        provider: r.provider,
+        attempts: r.attempts,
+        headers: r.headers,
+        upstream_time: r.upstream_time,
+    }
+}
+
 async fn handle(
     st: &AppState,
-    call: &Call,
+    call: &mut Call,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let bytes = call.body(body)?;
     let mut body: JsonMap = call.parse(&bytes)?;
-    let md = call.deployment(st, body.get("model").and_then(Value::as_str).unwrap_or(""))?;
-    // `metadata` is Anthropic's here (`user_id`), not LiteLLM's logging metadata.
-    let metadata = body.get("metadata").cloned();
-    let mut overrides = RequestOverrides::take_from(&mut body).map_err(|e| call.fail(e))?;
-    overrides.metadata = None;
-    if let Some(metadata) = metadata {
-        body.insert("metadata".into(), metadata);
-    }
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    call.ctx.keys = take_keys(call, &mut body)?;
     if !body.get("max_tokens").is_some_and(Value::is_u64) {
         return Err(call.fail(
             Error::bad_request(
@@ -95,119 +161,95 @@ async fn handle(
             .with_param("max_tokens"),
         ));
     }
-    let dep = &md.deployment;
-    let mocked = overrides.mock_response.is_some() || dep.mock_response.is_some();
-    if dep.provider == Provider::Anthropic && !mocked {
-        native(st, call, &md, body, headers, &overrides).await
-    } else {
-        translated(st, call, &md, body, &overrides).await
-    }
-}
-
-/// The client's body to the Anthropic deployment, the answer back as it came.
-async fn native(
-    st: &AppState,
-    call: &Call,
-    md: &ModelDeployment,
-    mut body: JsonMap,
-    headers: &HeaderMap,
-    overrides: &RequestOverrides,
-) -> Result<Response, ApiError> {
-    // Anthropic takes only `user_id` in `metadata` (LiteLLM's
-    // `validate_anthropic_api_metadata` drops the rest).
-    if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
-        metadata.retain(|k, _| k == "user_id");
-    }
     let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let req = MessagesPassthrough {
-        body,
-        anthropic_version: header("anthropic-version"),
-        anthropic_beta: header("anthropic-beta"),
-        response_model: Some(md.model_name.clone()),
-    };
-    let reply = st
-        .client
-        .anthropic_messages(&md.deployment, req, overrides)
+    let (version, beta) = (header("anthropic-version"), header("anthropic-beta"));
+    let client = st.router.client();
+    let o = &call.ctx.keys.overrides;
+    let body = &body;
+    let routed = st
+        .router
+        .route(&call.ctx, &model, RequestView::Messages(body), |d| {
+            let (version, beta) = (version.clone(), beta.clone());
+            async move {
+                let dep = &d.deployment;
+                let mocked = o.mock_response.is_some() || dep.mock_response.is_some();
+                if dep.provider == Provider::Anthropic && !mocked {
+                    let req = native_request(body, version, beta, &d.model_name);
+                    let reply = client.anthropic_messages(dep, req, o).await?;
+                    return Ok(reply_of(reply, MessagesOut::Native));
+                }
+                let req: AnthropicRequest = serde_json::from_value(Value::Object(body.clone()))
+                    .map_err(|e| Error::bad_request(format!("Invalid request body: {e}")))?;
+                let ChatTranslation {
+                    request,
+                    tool_names,
+                } = messages_api::to_chat_request(req, &dep.model);
+                let request = with_defaults(&request, &d.default_params)?;
+                if request.is_stream() {
+                    let reply = client.chat_stream(dep, request, o).await?;
+                    Ok(reply_of(reply, |s| MessagesOut::Stream(s, tool_names)))
+                } else {
+                    let reply = client.chat(dep, request, o).await?;
+                    Ok(reply_of(reply, |r| {
+                        MessagesOut::Chat(Box::new(r), tool_names)
+                    }))
+                }
+            }
+        })
         .await
-        .map_err(|e| call.fail(e))?;
-    let mut resp = match reply.value {
-        MessagesAnswer::Json(body) => Response::builder()
+        .map_err(|f| call.failed(f))?;
+    let (value, meta) = routed.into_parts();
+    let group = meta.model_group.clone();
+    let mut resp = match value {
+        MessagesOut::Native(MessagesAnswer::Json(body)) => Response::builder()
             .header(CONTENT_TYPE, "application/json")
             .body(Body::from(body))
             .unwrap_or_default(),
-        MessagesAnswer::Stream(stream) => sse(relayed_frames(stream)),
+        MessagesOut::Native(MessagesAnswer::Stream(stream)) => sse(relayed_frames(stream)),
+        MessagesOut::Chat(reply, tool_names) => {
+            let mut message =
+                messages_api::from_chat_response(&reply, &tool_names).map_err(|e| call.fail(e))?;
+            message.model = group;
+            json_response(&message).map_err(|e| call.fail(e))?
+        }
+        MessagesOut::Stream(stream, tool_names) => {
+            let message_id = format!("msg_{}", uuid::Uuid::new_v4());
+            let encoder = MessagesStreamEncoder::new(message_id, group, tool_names);
+            sse(encoded_frames(encoder, stream))
+        }
     };
-    call.decorate(
-        &mut resp,
-        md,
-        reply.attempts,
-        reply.upstream_time,
-        &reply.headers,
-    );
+    call.decorate(&mut resp, &meta);
     Ok(resp)
 }
 
-/// The request translated to the canonical chat request, the answer translated back.
-async fn translated(
-    st: &AppState,
-    call: &Call,
-    md: &ModelDeployment,
-    body: JsonMap,
-    overrides: &RequestOverrides,
-) -> Result<Response, ApiError> {
-    let req: AnthropicRequest = serde_json::from_value(Value::Object(body))
-        .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
-    let ChatTranslation {
-        request,
-        tool_names,
-    } = messages_api::to_chat_request(req, &md.deployment.model);
-    let request = super::with_defaults(request, &md.default_params).map_err(|e| call.fail(e))?;
-    let dep = &md.deployment;
-    if request.is_stream() {
-        let reply = st
-            .client
-            .chat_stream(dep, request, overrides)
-            .await
-            .map_err(|e| call.fail(e))?;
-        let message_id = format!("msg_{}", uuid::Uuid::new_v4());
-        let encoder = MessagesStreamEncoder::new(message_id, md.model_name.clone(), tool_names);
-        let mut resp = sse(encoded_frames(encoder, reply.value));
-        call.decorate(
-            &mut resp,
-            md,
-            reply.attempts,
-            reply.upstream_time,
-            &reply.headers,
-        );
-        return Ok(resp);
+/// The client's body for an Anthropic deployment. Anthropic takes only `user_id` in
+/// `metadata` (LiteLLM's `validate_anthropic_api_metadata` drops the rest).
+fn native_request(
+    body: &JsonMap,
+    anthropic_version: Option<String>,
+    anthropic_beta: Option<String>,
+    group: &str,
+) -> MessagesPassthrough {
+    let mut body = body.clone();
+    if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
+        metadata.retain(|k, _| k == "user_id");
     }
-    let reply = st
-        .client
-        .chat(dep, request, overrides)
-        .await
-        .map_err(|e| call.fail(e))?;
-    let mut message =
-        messages_api::from_chat_response(&reply.value, &tool_names).map_err(|e| call.fail(e))?;
-    message.model.clone_from(&md.model_name);
-    let mut resp = json_response(&message).map_err(|e| call.fail(e))?;
-    call.decorate(
-        &mut resp,
-        md,
-        reply.attempts,
-        reply.upstream_time,
-        &reply.headers,
-    );
-    Ok(resp)
+    MessagesPassthrough {
+        body,
+        anthropic_version,
+        anthropic_beta,
+        response_model: Some(group.to_owned()),
+    }
 }
 
 async fn count(
     st: &AppState,
-    call: &Call,
+    call: &mut Call,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let bytes = call.body(body)?;
@@ -226,23 +268,38 @@ async fn count(
     {
         return Err(call.fail(Error::bad_request("messages parameter is required")));
     }
-    let md = call.deployment(st, &model)?;
-    let metadata = body.remove("metadata");
-    let overrides = RequestOverrides::take_from(&mut body).map_err(|e| call.fail(e))?;
-    if let Some(metadata) = metadata {
-        body.insert("metadata".into(), metadata);
-    }
-    let counted = st
-        .client
-        .count_message_tokens(&md.deployment, body, &overrides)
+    call.ctx.keys = take_keys(call, &mut body)?;
+    let client = st.router.client();
+    let o = &call.ctx.keys.overrides;
+    let body = &body;
+    let routed = st
+        .router
+        .route(
+            &call.ctx,
+            &model,
+            RequestView::Messages(body),
+            |d| async move {
+                let started = std::time::Instant::now();
+                let counted = client
+                    .count_message_tokens(&d.deployment, body.clone(), o)
+                    .await?;
+                Ok(Reply {
+                    value: counted,
+                    provider: d.deployment.provider,
+                    attempts: 1,
+                    headers: Vec::new(),
+                    upstream_time: started.elapsed(),
+                })
+            },
+        )
         .await
-        .map_err(|e| call.fail(e))?;
+        .map_err(|f| call.failed(f))?;
     let mut resp = json_response(&json!({
-        "input_tokens": counted.input_tokens,
-        "litellm_count_source": counted.source,
+        "input_tokens": routed.value.input_tokens,
+        "litellm_count_source": routed.value.source,
     }))
     .map_err(|e| call.fail(e))?;
-    insert(resp.headers_mut(), "x-litellm-call-id", &call.call_id);
+    insert(resp.headers_mut(), "x-litellm-call-id", &call.ctx.call_id);
     Ok(resp)
 }
 

@@ -1,4 +1,9 @@
 //! Request handlers, one module per API surface.
+//!
+//! Every API handler starts with [`Call::start`] (call id, key check, the request's
+//! [`CallContext`]) and hands the parsed request to the one router
+//! ([`llmux::Router`]); [`Call::json`] / [`Call::sse`] / [`Call::failed`] turn what the
+//! router returns into LiteLLM's answers and headers.
 
 pub(crate) mod chat;
 pub(crate) mod completions;
@@ -8,38 +13,57 @@ pub(crate) mod messages;
 pub(crate) mod models;
 pub(crate) mod sse;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use llmux::{Error, ErrorKind, RequestOverrides};
+use llmux::router::{Entrance, Failed, Identity};
+use llmux::{CallContext, Error, ErrorKind, RequestKeys, Routed};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, insert};
-use crate::state::{AppState, ModelDeployment};
+use crate::state::AppState;
 
-/// The per-request context every handler builds first.
+/// One request, from its key check to its answer.
 pub(crate) struct Call {
-    pub started: Instant,
-    pub call_id: String,
+    pub ctx: CallContext,
 }
 
 impl Call {
-    /// Starts a call: assigns its id and checks the key.
-    pub fn start(st: &AppState, headers: &HeaderMap) -> Result<Self, ApiError> {
-        let call = Self {
-            started: Instant::now(),
-            call_id: uuid::Uuid::new_v4().to_string(),
+    /// Starts a call: assigns its id (the client's `x-litellm-call-id` when it sent a
+    /// usable one, as LiteLLM) and checks the key.
+    pub fn start(st: &AppState, headers: &HeaderMap, entrance: Entrance) -> Result<Self, ApiError> {
+        let identity = if st.master_key.is_some() {
+            Identity::MasterKey
+        } else {
+            Identity::Open
         };
+        let mut ctx = CallContext::new(entrance, identity);
+        if let Some(id) = headers
+            .get("x-litellm-call-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+        {
+            id.clone_into(&mut ctx.call_id);
+        }
+        let call = Self { ctx };
         crate::auth::check(st.master_key.as_deref(), headers).map_err(|e| call.fail(e))?;
         Ok(call)
     }
 
     pub fn fail(&self, e: Error) -> ApiError {
-        ApiError::from(e).with_call_id(&self.call_id)
+        ApiError::from(e).with_call_id(&self.ctx.call_id)
+    }
+
+    /// The error answer after the router gave up, with its attempt counts.
+    pub fn failed(&self, f: Failed) -> ApiError {
+        let mut e = self.fail(f.error);
+        e.headers = vec![
+            ("x-litellm-attempted-retries", f.retries.to_string()),
+            ("x-litellm-attempted-fallbacks", f.fallbacks.to_string()),
+            ("x-litellm-model-group", f.model_group),
+        ];
+        e
     }
 
     /// The request body, or LiteLLM-shaped errors for an oversized or unreadable one.
@@ -63,38 +87,10 @@ impl Call {
             .map_err(|e| self.fail(Error::bad_request(format!("Invalid request body: {e}"))))
     }
 
-    /// The deployment serving `model`, or LiteLLM's 400 for a model not in the config.
-    pub fn deployment(&self, st: &AppState, model: &str) -> Result<Arc<ModelDeployment>, ApiError> {
-        if model.is_empty() {
-            return Err(self.fail(
-                Error::bad_request("Invalid request body: missing field `model`")
-                    .with_param("model"),
-            ));
-        }
-        st.pick(model).ok_or_else(|| {
-            if let Some(e) = st.unavailable.get(model) {
-                return self.fail(e.clone());
-            }
-            self.fail(
-                Error::bad_request(format!(
-                    "Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key."
-                ))
-                .with_model(model),
-            )
-        })
-    }
-
     /// The `x-litellm-*` headers, and upstream headers as `llm_provider-*`.
-    pub fn decorate(
-        &self,
-        resp: &mut Response,
-        md: &ModelDeployment,
-        attempts: u32,
-        upstream_time: Duration,
-        upstream_headers: &[(String, String)],
-    ) {
+    pub fn decorate<T>(&self, resp: &mut Response, routed: &Routed<T>) {
         let h = resp.headers_mut();
-        for (name, value) in upstream_headers {
+        for (name, value) in &routed.headers {
             if name != "content-type" || !h.contains_key("content-type") {
                 insert(h, &format!("llm_provider-{name}"), value);
             }
@@ -102,20 +98,62 @@ impl Call {
                 insert(h, name, value);
             }
         }
-        insert(h, "x-litellm-call-id", &self.call_id);
-        insert(h, "x-litellm-model-id", &md.id);
-        insert(h, "x-litellm-model-group", &md.model_name);
+        insert(h, "x-litellm-call-id", &self.ctx.call_id);
+        if let Some(d) = &routed.deployment {
+            insert(h, "x-litellm-model-id", &d.id);
+        }
+        insert(h, "x-litellm-model-group", &routed.model_group);
         insert(
             h,
             "x-litellm-attempted-retries",
-            &attempts.saturating_sub(1).to_string(),
+            &routed.retries.to_string(),
         );
-        let overhead = self.started.elapsed().saturating_sub(upstream_time);
+        insert(
+            h,
+            "x-litellm-attempted-fallbacks",
+            &routed.fallbacks.to_string(),
+        );
+        let overhead = self
+            .ctx
+            .started
+            .elapsed()
+            .saturating_sub(routed.upstream_time);
         insert(
             h,
             "x-litellm-overhead-duration-ms",
             &format!("{:.3}", overhead.as_secs_f64() * 1000.0),
         );
+    }
+
+    /// The JSON answer, its `model` renamed to the group that answered.
+    pub fn json<T: serde::Serialize>(
+        &self,
+        routed: Routed<T>,
+        model_of: impl FnOnce(&mut T) -> &mut String,
+    ) -> Result<Response, ApiError> {
+        let (mut value, meta) = routed.into_parts();
+        model_of(&mut value).clone_from(&meta.model_group);
+        let mut resp = json_response(&value).map_err(|e| self.fail(e))?;
+        self.decorate(&mut resp, &meta);
+        Ok(resp)
+    }
+
+    /// The SSE answer, every event's `model` renamed to the group that answered.
+    pub fn sse<T>(
+        &self,
+        routed: Routed<llmux::EventStream<T>>,
+        model_of: fn(&mut T) -> &mut String,
+    ) -> Response
+    where
+        T: serde::Serialize + Send + 'static,
+    {
+        let (value, meta) = routed.into_parts();
+        let alias = meta.model_group.clone();
+        let mut resp = sse::sse_response(value, move |event: &mut T| {
+            model_of(event).clone_from(&alias)
+        });
+        self.decorate(&mut resp, &meta);
+        resp
     }
 }
 
@@ -123,15 +161,22 @@ impl Call {
 pub(crate) trait ApiRequest: DeserializeOwned + serde::Serialize + Sized {
     fn model_mut(&mut self) -> &mut String;
     /// Takes LiteLLM's own keys out of the body (they are never forwarded).
-    fn take_overrides(&mut self) -> Result<RequestOverrides, Error>;
+    fn take_keys(&mut self) -> Result<RequestKeys, Error>;
+    /// The body's `user`.
+    fn user(&self) -> Option<String> {
+        None
+    }
 }
 
 impl ApiRequest for llmux::ChatRequest {
     fn model_mut(&mut self) -> &mut String {
         &mut self.model
     }
-    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
-        RequestOverrides::take_from_chat(self)
+    fn take_keys(&mut self) -> Result<RequestKeys, Error> {
+        RequestKeys::take_from_chat(self)
+    }
+    fn user(&self) -> Option<String> {
+        self.user.clone()
     }
 }
 
@@ -139,8 +184,8 @@ impl ApiRequest for llmux::EmbeddingRequest {
     fn model_mut(&mut self) -> &mut String {
         &mut self.model
     }
-    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
-        RequestOverrides::take_from(&mut self.extra)
+    fn take_keys(&mut self) -> Result<RequestKeys, Error> {
+        RequestKeys::take_from(&mut self.extra)
     }
 }
 
@@ -148,111 +193,29 @@ impl ApiRequest for llmux::CompletionRequest {
     fn model_mut(&mut self) -> &mut String {
         &mut self.model
     }
-    fn take_overrides(&mut self) -> Result<RequestOverrides, Error> {
-        RequestOverrides::take_from(&mut self.extra)
+    fn take_keys(&mut self) -> Result<RequestKeys, Error> {
+        RequestKeys::take_from(&mut self.extra)
     }
 }
 
-/// A request that passed auth and parsing and has a deployment to go to.
-pub(crate) struct Accepted {
-    pub call: Call,
-    pub md: Arc<ModelDeployment>,
-    pub overrides: RequestOverrides,
-}
-
-impl Accepted {
-    /// Auth, body, parse, the path's model (Azure routes), the deployment, its request
-    /// defaults, and LiteLLM's keys taken out.
-    pub fn new<R: ApiRequest>(
-        st: &AppState,
-        headers: &HeaderMap,
-        body: Result<Bytes, BytesRejection>,
-        path_model: Option<String>,
-    ) -> Result<(Self, R), ApiError> {
-        let call = Call::start(st, headers)?;
-        let bytes = call.body(body)?;
-        let mut req: R = call.parse(&bytes)?;
-        if let Some(model) = path_model {
-            *req.model_mut() = model;
-        }
-        let md = call.deployment(st, req.model_mut())?;
-        if !md.default_params.is_empty() {
-            req = with_defaults(req, &md.default_params).map_err(|e| call.fail(e))?;
-        }
-        let overrides = req.take_overrides().map_err(|e| call.fail(e))?;
-        Ok((
-            Self {
-                call,
-                md,
-                overrides,
-            },
-            req,
-        ))
+/// Auth, body, parse, the path's model (Azure routes), and LiteLLM's keys taken out of
+/// the body into the call's context.
+pub(crate) fn accept<R: ApiRequest>(
+    st: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    path_model: Option<String>,
+    entrance: Entrance,
+) -> Result<(Call, R), ApiError> {
+    let mut call = Call::start(st, headers, entrance)?;
+    let bytes = call.body(body)?;
+    let mut req: R = call.parse(&bytes)?;
+    if let Some(model) = path_model {
+        *req.model_mut() = model;
     }
-
-    /// The JSON answer, its `model` renamed to the group the client asked for.
-    pub fn json<T: serde::Serialize>(
-        &self,
-        reply: llmux::Reply<T>,
-        model_of: impl FnOnce(&mut T) -> &mut String,
-    ) -> Result<Response, ApiError> {
-        let mut value = reply.value;
-        model_of(&mut value).clone_from(&self.md.model_name);
-        let mut resp = json_response(&value).map_err(|e| self.call.fail(e))?;
-        self.call.decorate(
-            &mut resp,
-            &self.md,
-            reply.attempts,
-            reply.upstream_time,
-            &reply.headers,
-        );
-        Ok(resp)
-    }
-
-    /// The SSE answer, every event's `model` renamed to the group.
-    pub fn sse<T>(
-        &self,
-        reply: llmux::Reply<llmux::EventStream<T>>,
-        model_of: fn(&mut T) -> &mut String,
-    ) -> Response
-    where
-        T: serde::Serialize + Send + 'static,
-    {
-        let alias = self.md.model_name.clone();
-        let mut resp = sse::sse_response(reply.value, move |event: &mut T| {
-            model_of(event).clone_from(&alias)
-        });
-        self.call.decorate(
-            &mut resp,
-            &self.md,
-            reply.attempts,
-            reply.upstream_time,
-            &reply.headers,
-        );
-        resp
-    }
-
-    pub fn fail(&self, e: Error) -> ApiError {
-        self.call.fail(e)
-    }
-}
-
-/// Fills parameters the client left unset from the deployment's `litellm_params`
-/// (LiteLLM merges them into every call, the request winning).
-pub(crate) fn with_defaults<R: ApiRequest>(
-    req: R,
-    defaults: &serde_json::Map<String, serde_json::Value>,
-) -> Result<R, Error> {
-    let mut value = serde_json::to_value(req).map_err(|e| Error::bad_request(e.to_string()))?;
-    if let Some(obj) = value.as_object_mut() {
-        for (k, v) in defaults {
-            if obj.get(k).is_none_or(serde_json::Value::is_null) {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    serde_json::from_value(value)
-        .map_err(|e| Error::bad_request(format!("invalid default param in config: {e}")))
+    call.ctx.keys = req.take_keys().map_err(|e| call.fail(e))?;
+    call.ctx.user = req.user();
+    Ok((call, req))
 }
 
 /// A JSON answer.

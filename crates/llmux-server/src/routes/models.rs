@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use llmux::ModelList;
+use llmux::router::Entrance;
 
 use super::{Call, json_response};
 use crate::state::AppState;
@@ -14,10 +15,10 @@ use crate::state::AppState;
 const CREATED: u64 = 1_677_610_602;
 
 pub(crate) async fn list_models(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let call = match Call::start(&st, &headers) {
+    let call = match Call::start(&st, &headers, Entrance::Admin) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let list = ModelList::new(st.model_names.iter().cloned(), CREATED, "openai");
+    let list = ModelList::new(st.model_names().iter().cloned(), CREATED, "openai");
     json_response(&list).unwrap_or_else(|e| call.fail(e).into_response())
 }

@@ -202,18 +202,18 @@ async fn mid_stream_error_is_the_last_event_with_no_done_after_it() {
     );
 }
 
+/// A stream whose first event is broken has sent the client nothing yet: it is a failed
+/// attempt (retried, then answered with an error status), not a broken 200.
 #[tokio::test]
-async fn upstream_bad_json_mid_stream_becomes_an_error_event() {
-    let gw = Gateway::start(&one_model("{mock}/bad_json/v1", "")).await;
+async fn a_stream_broken_before_its_first_event_is_a_failed_call() {
+    let gw = Gateway::start(&one_model("{mock}/bad_json/v1", "      num_retries: 1")).await;
 
     let reply = gw.chat(&stream_body(false)).await;
 
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    let data = reply.sse_data();
-    assert!(
-        data.iter().any(|d| d.starts_with(r#"{"error":"#)),
-        "an error event: {data:?}"
-    );
+    assert_eq!(reply.status, 500, "{}", reply.text());
+    assert_eq!(reply.json()["error"]["type"], "internal_server_error");
+    assert_eq!(reply.header("x-litellm-attempted-retries"), Some("1"));
+    assert_eq!(gw.upstream().len(), 2);
 }
 
 /// Signals when dropped: the upstream's response body was dropped, i.e. its reader

@@ -23,7 +23,7 @@ fn invalid<E: Error>(expected: &str, value: &Value) -> E {
 
 /// `null`/absent → `T::default()`; LiteLLM treats `model_list:` or `router_settings:` with
 /// no value like an empty one.
-pub(super) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -32,7 +32,7 @@ where
 }
 
 /// A number, or a string that parses as a finite number (`"30"`, `"0.5"`).
-pub(super) fn opt_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+pub fn opt_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     let Some(value) = Option::<Value>::deserialize(deserializer)? else {
         return Ok(None);
     };
@@ -46,7 +46,7 @@ pub(super) fn opt_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
 }
 
 /// A non-negative integer, an integral float (`3.0`), or a string holding an integer (`"3"`).
-pub(super) fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+pub fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     let Some(value) = Option::<Value>::deserialize(deserializer)? else {
         return Ok(None);
     };
@@ -66,7 +66,7 @@ pub(super) fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
 }
 
 /// Like [`opt_u64`], limited to `u32`.
-pub(super) fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+pub fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
     match opt_u64(deserializer)? {
         None => Ok(None),
         Some(n) => u32::try_from(n).map(Some).map_err(|_| {
@@ -80,9 +80,7 @@ pub(super) fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
 
 /// A boolean, or one of the strings pydantic accepts (`"true"`, `"yes"`, `"on"`, `"1"`, …;
 /// PyYAML also reads unquoted `yes`/`no`/`on`/`off` as booleans), or the number 0/1.
-pub(super) fn opt_bool<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<bool>, D::Error> {
+pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
     let Some(value) = Option::<Value>::deserialize(deserializer)? else {
         return Ok(None);
     };

@@ -1,0 +1,87 @@
+//! The per-request context: built once at the entrance, read by the router, the hooks
+//! and (later) the cache, the loggers and the key checks.
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::RequestKeys;
+
+/// Which API the request came in through; decides the answer's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entrance {
+    ChatCompletions,
+    Completions,
+    Embeddings,
+    /// `/v1/messages`, forwarded natively or translated.
+    Messages,
+    /// `/v1/messages/count_tokens`.
+    CountTokens,
+    /// A library call (`Router::completion`, …).
+    Library,
+    /// Info and management routes (`/v1/models`, `/model/info`, `/health`).
+    Admin,
+}
+
+impl Entrance {
+    /// LiteLLM's `call_type` name.
+    pub fn call_type(self) -> &'static str {
+        match self {
+            Self::ChatCompletions | Self::Library => "acompletion",
+            Self::Completions => "atext_completion",
+            Self::Embeddings => "aembedding",
+            Self::Messages => "anthropic_messages",
+            Self::CountTokens => "count_tokens",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// No key configured: every caller is let in.
+    Open,
+    /// The gateway's master key.
+    MasterKey,
+    /// A library call.
+    Library,
+}
+
+/// Everything known about one request before it is routed.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// `x-litellm-call-id`.
+    pub call_id: String,
+    pub started: Instant,
+    pub entrance: Entrance,
+    pub identity: Identity,
+    /// The body's `user`.
+    pub user: Option<String>,
+    /// LiteLLM's keys from the body (fallbacks, retries, mocks, tags, metadata, …).
+    pub keys: RequestKeys,
+}
+
+impl CallContext {
+    /// A context for a request arriving now.
+    pub fn new(entrance: Entrance, identity: Identity) -> Self {
+        Self {
+            call_id: uuid::Uuid::new_v4().to_string(),
+            started: Instant::now(),
+            entrance,
+            identity,
+            user: None,
+            keys: RequestKeys::default(),
+        }
+    }
+
+    /// The client's `metadata` (LiteLLM's logging metadata), if any.
+    pub fn metadata(&self) -> Option<&Value> {
+        self.keys.overrides.metadata.as_ref()
+    }
+
+    /// Request tags (body `tags` and `metadata.tags`).
+    pub fn tags(&self) -> &[String] {
+        &self.keys.tags
+    }
+}

@@ -1,0 +1,257 @@
+//! One `model_list` entry, resolved once: the callable [`Deployment`] plus what the
+//! router needs to choose it (weight, order, tags, limits).
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::config::{LitellmParams, ModelEntry};
+use crate::{CallOptions, Deployment, MockResponse};
+
+/// A deployment in a model group.
+#[derive(Debug)]
+pub struct RouterDeployment {
+    /// The public name (model group) clients use.
+    pub model_name: String,
+    /// `model_info.id`, or a stable hash of the entry (LiteLLM's `x-litellm-model-id`).
+    pub id: String,
+    pub deployment: Deployment,
+    /// `litellm_params.weight`.
+    pub weight: Option<f64>,
+    /// `litellm_params.rpm` / `tpm`: routing weights, and limits when enforced.
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    /// `litellm_params.order`: lower is tried first; higher orders are the fallbacks.
+    pub order: Option<u64>,
+    /// `litellm_params.tags` (tag filtering).
+    pub tags: Vec<String>,
+    /// `litellm_params.max_parallel_requests`.
+    pub max_parallel_requests: Option<u64>,
+    /// `litellm_params.cooldown_time`, seconds (overrides the router's).
+    pub cooldown_time: Option<f64>,
+    /// `litellm_params.num_retries` / `max_retries`, when set on the deployment.
+    pub num_retries: Option<u32>,
+    /// `litellm_params` keys that are request defaults (`temperature: 0.2`).
+    pub default_params: Map<String, Value>,
+    /// The entry as written, for wildcard groups (re-resolved per concrete model) and
+    /// `/model/info`.
+    pub entry: ModelEntry,
+    /// `model_info.base_model` or the model, for pricing and context windows.
+    pub base_model: Option<String>,
+}
+
+/// `litellm_params` keys that configure the connection or routing, not the request.
+pub const NON_REQUEST_KEYS: &[&str] = &[
+    "extra_headers",
+    "headers",
+    "weight",
+    "order",
+    "tags",
+    "max_parallel_requests",
+    "cooldown_time",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "base_model",
+    "region_name",
+    "use_in_pass_through",
+    "use_litellm_proxy",
+    "merge_reasoning_content_in_choices",
+    "model_info",
+    "litellm_credential_name",
+];
+
+/// Defaults the gateway's `litellm_settings` give every deployment.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentDefaults {
+    pub drop_params: Option<bool>,
+    pub additional_drop_params: Vec<String>,
+    pub timeout: Option<Duration>,
+    pub stream_timeout: Option<Duration>,
+}
+
+/// Seconds from config as a `Duration`; `None` for non-finite, non-positive or huge values.
+pub fn secs(v: Option<f64>) -> Option<Duration> {
+    v.filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+impl RouterDeployment {
+    /// Resolves `entry` (provider, credentials from `env`, registry facts).
+    pub fn build(
+        entry: &ModelEntry,
+        defaults: &DeploymentDefaults,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, crate::Error> {
+        Self::build_for_model(entry, &entry.litellm_params.model, defaults, env)
+    }
+
+    /// As [`RouterDeployment::build`], calling `model` instead of the entry's own model
+    /// (a wildcard entry resolved for one concrete model).
+    pub fn build_for_model(
+        entry: &ModelEntry,
+        model: &str,
+        defaults: &DeploymentDefaults,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, crate::Error> {
+        let lp = &entry.litellm_params;
+        let opts = call_options(lp, &entry.model_info, defaults);
+        let deployment = Deployment::from_options_with_env(model, &opts, env)?;
+        let x = &lp.extra;
+        let u64_of = |k: &str| x.get(k).and_then(as_u64);
+        Ok(Self {
+            model_name: entry.model_name.clone(),
+            id: entry
+                .model_info
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(
+                    || stable_id(&entry.model_name, &lp.model, lp.api_base.as_deref()),
+                    str::to_owned,
+                ),
+            deployment,
+            weight: x.get("weight").and_then(as_f64).filter(|w| *w >= 0.0),
+            rpm: lp.rpm,
+            tpm: lp.tpm,
+            order: u64_of("order"),
+            tags: x
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_parallel_requests: u64_of("max_parallel_requests"),
+            cooldown_time: x.get("cooldown_time").and_then(as_f64),
+            num_retries: lp.num_retries.or(lp.max_retries),
+            default_params: x
+                .iter()
+                .filter(|(k, _)| !NON_REQUEST_KEYS.contains(&k.as_str()) && !is_connection_key(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            entry: entry.clone(),
+            base_model: entry
+                .model_info
+                .get("base_model")
+                .or_else(|| x.get("base_model"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+
+    /// A deployment already resolved, named and keyed by `entry`, with no routing
+    /// settings of its own.
+    pub fn from_deployment(entry: ModelEntry, deployment: Deployment) -> Self {
+        Self {
+            model_name: entry.model_name.clone(),
+            id: stable_id(
+                &entry.model_name,
+                &entry.litellm_params.model,
+                entry.litellm_params.api_base.as_deref(),
+            ),
+            deployment,
+            weight: None,
+            rpm: None,
+            tpm: None,
+            order: None,
+            tags: Vec::new(),
+            max_parallel_requests: None,
+            cooldown_time: None,
+            num_retries: None,
+            default_params: Map::new(),
+            base_model: None,
+            entry,
+        }
+    }
+
+    /// The simple-shuffle weight: `weight`, else `rpm`, else `tpm`, else 1.
+    pub fn shuffle_weight(&self) -> f64 {
+        self.weight
+            .or(self.rpm.map(|r| r as f64))
+            .or(self.tpm.map(|t| t as f64))
+            .unwrap_or(1.0)
+    }
+
+    /// Largest prompt the model takes, from the registry (or `model_info`).
+    pub fn max_input_tokens(&self) -> Option<u64> {
+        let info = self.deployment.model_info.as_ref()?;
+        info.max_input_tokens.or(info.max_tokens)
+    }
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .filter(|f: &f64| f.is_finite())
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+fn call_options(
+    lp: &LitellmParams,
+    model_info: &Map<String, Value>,
+    defaults: &DeploymentDefaults,
+) -> CallOptions {
+    let extra_headers = lp
+        .extra
+        .get("extra_headers")
+        .or_else(|| lp.extra.get("headers"))
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut additional_drop_params = defaults.additional_drop_params.clone();
+    additional_drop_params.extend(lp.additional_drop_params.clone().unwrap_or_default());
+    CallOptions {
+        custom_llm_provider: lp.custom_llm_provider.clone(),
+        api_base: lp.api_base.clone(),
+        api_key: lp.api_key.clone(),
+        api_version: lp.api_version.clone(),
+        organization: lp.organization.clone(),
+        azure_ad_token: lp.azure_ad_token.clone(),
+        timeout: secs(lp.timeout).or(defaults.timeout),
+        stream_timeout: secs(lp.stream_timeout).or(defaults.stream_timeout),
+        num_retries: lp.num_retries.or(lp.max_retries),
+        drop_params: Some(lp.drop_params.or(defaults.drop_params).unwrap_or(false)),
+        additional_drop_params,
+        allowed_openai_params: lp.allowed_openai_params.clone().unwrap_or_default(),
+        extra_headers,
+        mock_response: lp.mock_response.as_ref().and_then(MockResponse::from_json),
+        model_info: model_info.clone(),
+        provider_params: lp
+            .extra
+            .iter()
+            .filter(|(k, _)| is_connection_key(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// Provider credentials and locations handled by provider families (`aws_*`, …).
+fn is_connection_key(k: &str) -> bool {
+    [
+        "aws_", "vertex_", "azure_", "watsonx_", "api_", "client_", "tenant_", "litellm_",
+    ]
+    .iter()
+    .any(|p| k.starts_with(p))
+}
+
+/// FNV-1a of the entry, hex: stable across restarts and instances.
+fn stable_id(model_name: &str, model: &str, api_base: Option<&str>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [model_name, "\u{0}", model, "\u{0}", api_base.unwrap_or("")] {
+        for b in part.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}

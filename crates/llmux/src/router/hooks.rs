@@ -1,0 +1,109 @@
+//! Hooks into every call's life: where the cache, the loggers, the limiters and the key
+//! checks plug in, each as one [`CallHook`], with no second call path.
+//!
+//! `pre_call` runs before routing and may answer (a cache hit) or refuse (a limit or a
+//! budget). The other three are notifications: they run on the request's task and must
+//! return at once; a hook that does I/O hands the event to its own queue or task.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use llmux_types::{ChatRequest, CompletionRequest, EmbeddingRequest, Error, JsonMap, Usage};
+use serde_json::Value;
+
+use super::CallContext;
+
+/// The request as the entrance parsed it, before any deployment's defaults.
+#[derive(Debug, Clone, Copy)]
+pub enum RequestView<'a> {
+    Chat(&'a ChatRequest),
+    Completion(&'a CompletionRequest),
+    Embedding(&'a EmbeddingRequest),
+    /// `/v1/messages` and `/v1/messages/count_tokens` bodies.
+    Messages(&'a JsonMap),
+}
+
+/// What a pre-call hook decides.
+#[derive(Debug)]
+pub enum PreCall {
+    /// Go on to the router.
+    Continue,
+    /// Refuse the request with this error (a limit, a budget).
+    Refuse(Error),
+    /// Answer without calling any deployment: the answer's JSON (for streams, a JSON
+    /// array of the events to replay).
+    Answer(Value),
+}
+
+/// A call that succeeded (for streams: that produced its first event).
+#[derive(Debug)]
+pub struct CallSuccess<'a> {
+    /// The group that answered (after fallbacks, not necessarily the one requested).
+    pub model_group: &'a str,
+    pub deployment_id: &'a str,
+    pub provider: &'a str,
+    /// Usage of a whole answer; `None` for streams (see [`StreamEnd`]).
+    pub usage: Option<&'a Usage>,
+    pub retries: u32,
+    pub fallbacks: u32,
+    /// From the start of the request to the answer (first event for streams).
+    pub elapsed: Duration,
+}
+
+/// A call that failed after every retry and fallback.
+#[derive(Debug)]
+pub struct CallFailure<'a> {
+    pub model_group: &'a str,
+    /// The error the client gets.
+    pub error: &'a Error,
+    /// Every attempt's error, in order.
+    pub attempts: &'a [Error],
+    pub retries: u32,
+    pub fallbacks: u32,
+}
+
+/// How a stream ended.
+#[derive(Debug, Clone)]
+pub enum StreamStatus {
+    /// The upstream finished the stream.
+    Completed,
+    /// The upstream failed after the first event (the client got an error event).
+    Failed(Error),
+    /// The client went away before the end.
+    ClientGone,
+}
+
+/// The end of a stream, with what was streamed.
+#[derive(Debug, Clone)]
+pub struct StreamEnd {
+    pub model_group: String,
+    pub deployment_id: String,
+    pub status: StreamStatus,
+    /// The last usage the stream reported, if any.
+    pub usage: Option<Usage>,
+    /// From the start of the request to the first event.
+    pub time_to_first_token: Option<Duration>,
+    /// Events relayed.
+    pub events: u64,
+    /// From the start of the request to the end.
+    pub elapsed: Duration,
+}
+
+/// One consumer of the pipeline's events.
+pub trait CallHook: Send + Sync + std::fmt::Debug {
+    /// Before routing.
+    fn pre_call<'a>(
+        &'a self,
+        _ctx: &'a CallContext,
+        _request: RequestView<'a>,
+    ) -> BoxFuture<'a, PreCall> {
+        Box::pin(std::future::ready(PreCall::Continue))
+    }
+
+    fn on_success(&self, _ctx: &CallContext, _success: &CallSuccess<'_>) {}
+
+    fn on_failure(&self, _ctx: &CallContext, _failure: &CallFailure<'_>) {}
+
+    /// Fires once per stream, also when the client goes away.
+    fn on_stream_end(&self, _ctx: &CallContext, _end: &StreamEnd) {}
+}

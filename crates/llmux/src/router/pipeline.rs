@@ -1,0 +1,736 @@
+//! The attempt loop: groups (the requested one, then fallbacks), attempts within a group
+//! (retries), one deployment per attempt. See the module diagram in `router/mod.rs`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use llmux_types::{Error, ErrorKind};
+
+use super::answer::{Answer, StreamTracker};
+use super::groups::{Group, Resolved};
+use super::hooks::{CallFailure, CallSuccess, PreCall, RequestView};
+use super::policy::{self, CooldownScene, RetryScene};
+use super::state::{Candidate, Reservation, Skip, Success, now_ms};
+use super::{
+    CallContext, DEFAULT_COOLDOWN_SECS, DEFAULT_MAX_FALLBACKS, DEFAULT_NUM_RETRIES, Failed, Inner,
+    Routed, RouterDeployment, Strategy,
+};
+use crate::Reply;
+use crate::request_keys::MockFailure;
+
+/// Longest cooldown honoured from config: a year.
+const MAX_COOLDOWN_SECS: f64 = 365.0 * 86_400.0;
+
+pub(super) async fn route<T, F, Fut>(
+    inner: &Inner,
+    ctx: &CallContext,
+    model: &str,
+    request: RequestView<'_>,
+    call: F,
+) -> Result<Routed<T>, Failed>
+where
+    T: Answer,
+    F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<Reply<T>, Error>> + Send,
+{
+    let failed = |error: Error| Failed {
+        error,
+        retries: 0,
+        fallbacks: 0,
+        model_group: model.to_owned(),
+    };
+    for hook in inner.hooks.iter() {
+        match hook.pre_call(ctx, request).await {
+            PreCall::Continue => {}
+            PreCall::Refuse(e) => return Err(failed(e)),
+            PreCall::Answer(v) => {
+                return T::from_hook(v)
+                    .map(|value| Routed {
+                        value,
+                        deployment: None,
+                        model_group: model.to_owned(),
+                        retries: 0,
+                        fallbacks: 0,
+                        headers: Vec::new(),
+                        upstream_time: Duration::ZERO,
+                    })
+                    .map_err(failed);
+            }
+        }
+    }
+    if model.is_empty() {
+        return Err(failed(
+            Error::bad_request("Invalid request body: missing field `model`").with_param("model"),
+        ));
+    }
+    let prompt_tokens = if inner.settings.enable_pre_call_checks == Some(true) {
+        prompt_tokens(request).await
+    } else {
+        None
+    };
+    let max_fallbacks = ctx
+        .keys
+        .max_fallbacks
+        .or(inner.settings.max_fallbacks)
+        .unwrap_or(DEFAULT_MAX_FALLBACKS);
+    let mut errors: Vec<Error> = Vec::new();
+    let mut retries = 0u32;
+    let mut fallbacks = 0u32;
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let mut tried_groups: Vec<String> = Vec::new();
+    let mut group = model.to_owned();
+    loop {
+        tried_groups.push(group.clone());
+        let hop = Hop {
+            inner,
+            ctx,
+            requested: model,
+            name: &group,
+            first: fallbacks == 0,
+            prompt_tokens,
+        };
+        match hop.run(&mut retries, &call).await {
+            Ok(mut routed) => {
+                routed.retries = retries;
+                routed.fallbacks = fallbacks;
+                notify_success(inner, ctx, &routed);
+                return Ok(routed);
+            }
+            Err(HopError::Unknown(e)) if fallbacks > 0 => {
+                // A fallback that names no group is a config slip: it must not mask the
+                // error the requested group gave.
+                tracing::warn!(group = %group, "fallback skipped: {}", e.message);
+            }
+            Err(HopError::Unknown(e) | HopError::Failed(e)) => {
+                let next = fallback_groups(inner, ctx, &group, model, &e);
+                let stop = ctx.keys.disable_fallbacks || policy::never_falls_back(&e);
+                errors.push(e);
+                if stop {
+                    break;
+                }
+                // Depth first, as LiteLLM's nested fallbacks: this group's own list goes
+                // before what is left of its parent's.
+                for g in next.iter().rev() {
+                    if !tried_groups.contains(g) && !queue.contains(g) {
+                        queue.push_front(g.clone());
+                    }
+                }
+            }
+        }
+        match queue.pop_front() {
+            Some(next) if fallbacks < max_fallbacks => {
+                fallbacks += 1;
+                group = next;
+            }
+            _ => break,
+        }
+    }
+    let attempts = errors.clone();
+    let error = policy::most_meaningful(errors)
+        .unwrap_or_else(|| Error::bad_request(format!("no model group could serve model={model}")));
+    for hook in inner.hooks.iter() {
+        hook.on_failure(
+            ctx,
+            &CallFailure {
+                model_group: model,
+                error: &error,
+                attempts: &attempts,
+                retries,
+                fallbacks,
+            },
+        );
+    }
+    Err(Failed {
+        error,
+        retries,
+        fallbacks,
+        model_group: model.to_owned(),
+    })
+}
+
+fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T>) {
+    if inner.hooks.is_empty() {
+        return;
+    }
+    let (id, provider) = routed
+        .deployment
+        .as_ref()
+        .map_or(("", ""), |d| (d.id.as_str(), d.deployment.provider.id()));
+    let usage = None;
+    for hook in inner.hooks.iter() {
+        hook.on_success(
+            ctx,
+            &CallSuccess {
+                model_group: &routed.model_group,
+                deployment_id: id,
+                provider,
+                usage,
+                retries: routed.retries,
+                fallbacks: routed.fallbacks,
+                elapsed: ctx.started.elapsed(),
+            },
+        );
+    }
+}
+
+/// The fallback groups for `group` after it failed with `err`: the per-request list
+/// (for the requested group), the context-window or content-policy list for those
+/// errors, else the router's `fallbacks` (its entry for the group, else `"*"`, which
+/// holds `default_fallbacks`).
+fn fallback_groups(
+    inner: &Inner,
+    ctx: &CallContext,
+    group: &str,
+    requested: &str,
+    err: &Error,
+) -> Vec<String> {
+    let s = &inner.settings;
+    let special = match err.kind {
+        ErrorKind::ContextWindowExceeded => Some(
+            ctx.keys
+                .context_window_fallbacks
+                .as_deref()
+                .unwrap_or(&s.context_window_fallbacks),
+        ),
+        ErrorKind::ContentPolicyViolation => Some(
+            ctx.keys
+                .content_policy_fallbacks
+                .as_deref()
+                .unwrap_or(&s.content_policy_fallbacks),
+        ),
+        _ => None,
+    };
+    if let Some(lists) = special.filter(|l| !l.is_empty()) {
+        return policy::fallbacks_for(lists, group)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
+    }
+    if group == requested
+        && let Some(list) = &ctx.keys.fallbacks
+    {
+        return list.clone();
+    }
+    regular_fallbacks(inner, group)
+}
+
+fn regular_fallbacks(inner: &Inner, group: &str) -> Vec<String> {
+    let s = &inner.settings;
+    if let Some(list) = policy::fallbacks_for(&s.fallbacks, group) {
+        return list.to_vec();
+    }
+    s.default_fallbacks.clone()
+}
+
+enum HopError {
+    /// The group does not exist (or none of its entries could be resolved).
+    Unknown(Error),
+    Failed(Error),
+}
+
+/// One model group's attempts.
+struct Hop<'a> {
+    inner: &'a Inner,
+    ctx: &'a CallContext,
+    requested: &'a str,
+    name: &'a str,
+    first: bool,
+    prompt_tokens: Option<u64>,
+}
+
+impl Hop<'_> {
+    async fn run<T, F, Fut>(&self, retries_total: &mut u32, call: &F) -> Result<Routed<T>, HopError>
+    where
+        T: Answer,
+        F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync,
+        Fut: std::future::Future<Output = Result<Reply<T>, Error>> + Send,
+    {
+        let inner = self.inner;
+        let resolved = inner
+            .groups
+            .resolve(self.name)
+            .ok_or_else(|| HopError::Unknown(unknown_model(inner, self.name)))?;
+        let group = &resolved.group;
+        let answering_group = if resolved.matched.is_some() {
+            self.name.to_owned()
+        } else {
+            group.name.clone()
+        };
+        if self.first
+            && let Some(kind) = self.ctx.keys.mock_failure
+        {
+            return Err(HopError::Failed(mock_failure(inner, kind, self.name)));
+        }
+        let has_fallbacks = !regular_fallbacks(inner, &group.name).is_empty()
+            || (group.name == self.requested && self.ctx.keys.fallbacks.is_some());
+        let mut tried: Vec<String> = Vec::new();
+        let mut retries = 0u32;
+        loop {
+            let dep = self
+                .reserve(&resolved, &tried)
+                .await
+                .map_err(HopError::Failed)?;
+            let attempt_started = Instant::now();
+            match attempt(self.ctx, dep.clone(), call).await {
+                Ok(reply) => {
+                    let value = if reply.value.is_stream() {
+                        reply
+                            .value
+                            .track(self.tracker(&dep, &answering_group, attempt_started))
+                    } else {
+                        inner.state.record_success(
+                            &dep.id,
+                            Success {
+                                tokens: reply.value.tokens().unwrap_or(0),
+                                latency_secs: attempt_started.elapsed().as_secs_f64(),
+                            },
+                            now_ms(),
+                        );
+                        reply.value
+                    };
+                    return Ok(Routed {
+                        value,
+                        deployment: Some(dep),
+                        model_group: answering_group,
+                        retries: 0,
+                        fallbacks: 0,
+                        headers: reply.headers,
+                        upstream_time: reply.upstream_time,
+                    });
+                }
+                Err(e) => {
+                    self.after_failure(group, &dep, &e, has_fallbacks).await;
+                    if !tried.contains(&dep.id) {
+                        tried.push(dep.id.clone());
+                    }
+                    let (healthy, sibling) = health(inner, group, &dep.id);
+                    let scene = RetryScene {
+                        deployments: group.deployments.len(),
+                        healthy,
+                        has_fallbacks,
+                        has_context_window_fallbacks: !self
+                            .ctx
+                            .keys
+                            .context_window_fallbacks
+                            .as_deref()
+                            .unwrap_or(&inner.settings.context_window_fallbacks)
+                            .is_empty(),
+                        has_content_policy_fallbacks: !self
+                            .ctx
+                            .keys
+                            .content_policy_fallbacks
+                            .as_deref()
+                            .unwrap_or(&inner.settings.content_policy_fallbacks)
+                            .is_empty(),
+                    };
+                    if retries >= self.allowed_retries(&group.name, &dep, &e)
+                        || !policy::should_retry(&e, scene)
+                    {
+                        return Err(HopError::Failed(e));
+                    }
+                    let min_wait = super::deployment::secs(inner.settings.retry_after)
+                        .unwrap_or(Duration::ZERO);
+                    let wait = policy::retry_delay(&e, retries, sibling, min_wait);
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    retries += 1;
+                    *retries_total = retries_total.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// Retries this error may have in this group: the request's `num_retries`, else a
+    /// retry policy that names the error's kind (request, group, router), else the
+    /// deployment's or the router's `num_retries`.
+    fn allowed_retries(&self, group: &str, dep: &RouterDeployment, e: &Error) -> u32 {
+        let s = &self.inner.settings;
+        let keys = &self.ctx.keys;
+        keys.overrides
+            .num_retries
+            .or_else(|| {
+                keys.retry_policy
+                    .as_ref()
+                    .and_then(|p| policy::policy_retries(p, e))
+            })
+            .or_else(|| {
+                s.model_group_retry_policy
+                    .get(group)
+                    .and_then(|p| policy::policy_retries(p, e))
+            })
+            .or_else(|| {
+                s.retry_policy
+                    .as_ref()
+                    .and_then(|p| policy::policy_retries(p, e))
+            })
+            .or(dep.num_retries)
+            .or(s.num_retries)
+            .unwrap_or(DEFAULT_NUM_RETRIES)
+    }
+
+    fn tracker(
+        &self,
+        dep: &RouterDeployment,
+        group: &str,
+        attempt_started: Instant,
+    ) -> StreamTracker {
+        StreamTracker {
+            state: self.inner.state.clone(),
+            hooks: self.inner.hooks.clone(),
+            ctx: (!self.inner.hooks.is_empty()).then(|| self.ctx.clone()),
+            deployment_id: dep.id.clone(),
+            model_group: group.to_owned(),
+            request_started: self.ctx.started,
+            attempt_started,
+            first_event_after: None,
+            usage: None,
+            events: 0,
+            done: false,
+        }
+    }
+
+    /// Counts the failure and applies the cooldown rules.
+    async fn after_failure(
+        &self,
+        group: &Group,
+        dep: &RouterDeployment,
+        e: &Error,
+        has_fallbacks: bool,
+    ) {
+        let inner = self.inner;
+        let s = &inner.settings;
+        let now = now_ms();
+        let counts = inner.state.record_failure(&dep.id, now).await;
+        if s.disable_cooldowns == Some(true) || !policy::cooldown_applies(e) {
+            return;
+        }
+        let secs = dep
+            .cooldown_time
+            .or(s.cooldown_time)
+            .unwrap_or(DEFAULT_COOLDOWN_SECS);
+        if !(secs.is_finite() && secs > 0.0) {
+            return;
+        }
+        let scene = CooldownScene {
+            single: group.deployments.len() == 1,
+            has_fallbacks,
+            counts,
+            allowed_fails: s.allowed_fails,
+            allowed_fails_policy: s.allowed_fails_policy.as_ref(),
+        };
+        if policy::should_cool_down(e, &scene) {
+            let ms = (secs.min(MAX_COOLDOWN_SECS) * 1000.0) as u64;
+            inner
+                .state
+                .set_cooldown(&dep.id, now.saturating_add(ms))
+                .await;
+            tracing::info!(
+                deployment = %dep.id,
+                group = %group.name,
+                status = e.status.as_u16(),
+                cooldown_secs = secs,
+                "deployment cooling down"
+            );
+        }
+    }
+
+    /// Picks and reserves a deployment of the group for the next attempt.
+    async fn reserve(
+        &self,
+        resolved: &Resolved,
+        tried: &[String],
+    ) -> Result<Arc<RouterDeployment>, Error> {
+        let inner = self.inner;
+        let group = &resolved.group;
+        let mut deps: Vec<&Arc<RouterDeployment>> = group.deployments.iter().collect();
+        if inner.settings.enable_tag_filtering == Some(true) {
+            deps = filter_by_tags(deps, self.ctx.tags(), self.name)?;
+        }
+        if let Some(tokens) = self.prompt_tokens {
+            deps.retain(|d| d.max_input_tokens().is_none_or(|max| tokens <= max));
+            if deps.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::ContextWindowExceeded,
+                    format!(
+                        "litellm._pre_call_checks: Context Window exceeded for given call. No models have context window large enough for this call.\nmodel={}, prompt tokens={tokens}",
+                        self.name
+                    ),
+                )
+                .with_model(self.name));
+            }
+        }
+        let now = now_ms();
+        let loads = match inner.strategy {
+            Strategy::SimpleShuffle | Strategy::CostBased => Vec::new(),
+            _ => {
+                let ids: Vec<&str> = deps.iter().map(|d| d.id.as_str()).collect();
+                inner.state.loads(&ids, now)
+            }
+        };
+        let mut order = inner.strategy.order(&deps, &loads, &mut rand::rng());
+        if !tried.is_empty() || deps.iter().any(|d| d.order.is_some()) {
+            // Stable: the strategy's preference holds within each (untried, order) level.
+            order.sort_by_key(|&i| {
+                deps.get(i).map_or((true, u64::MAX), |d| {
+                    (tried.contains(&d.id), d.order.unwrap_or(u64::MAX))
+                })
+            });
+        }
+        let parallel = inner.settings.default_max_parallel_requests;
+        let enforce = inner.enforce_limits;
+        let picked: Vec<&Arc<RouterDeployment>> =
+            order.iter().filter_map(|&i| deps.get(i).copied()).collect();
+        let candidates: Vec<Candidate<'_>> = picked
+            .iter()
+            .map(|d| Candidate {
+                id: &d.id,
+                rpm_limit: d.rpm.filter(|_| enforce),
+                tpm_limit: d.tpm.filter(|_| enforce),
+                max_parallel: d.max_parallel_requests.or(parallel),
+            })
+            .collect();
+        let reservation = inner.state.reserve(&candidates, now).await;
+        match reservation.chosen.and_then(|i| picked.get(i)) {
+            Some(d) => inner
+                .groups
+                .concrete(d, resolved.matched.as_deref())
+                .inspect_err(|_| inner.state.release(&d.id)),
+            None => Err(no_deployments(
+                inner,
+                self.name,
+                &candidates,
+                &reservation,
+                now,
+            )),
+        }
+    }
+}
+
+/// One attempt on `dep`: the request's mock switches, the call, and for streams the
+/// wait for the first event.
+async fn attempt<T, F, Fut>(
+    ctx: &CallContext,
+    dep: Arc<RouterDeployment>,
+    call: &F,
+) -> Result<Reply<T>, Error>
+where
+    T: Answer,
+    F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<Reply<T>, Error>> + Send,
+{
+    if ctx.keys.mock_timeout {
+        return Err(
+            Error::new(ErrorKind::Timeout, "This is a mock timeout error")
+                .with_provider(dep.deployment.provider.id())
+                .with_model(dep.deployment.model.clone()),
+        );
+    }
+    if let Some(delay) = ctx.keys.mock_delay
+        && (ctx.keys.overrides.mock_response.is_some() || dep.deployment.mock_response.is_some())
+    {
+        tokio::time::sleep(delay).await;
+    }
+    let reply = call(dep).await?;
+    let Reply {
+        value,
+        provider,
+        attempts,
+        headers,
+        upstream_time,
+    } = reply;
+    Ok(Reply {
+        value: value.first_event().await?,
+        provider,
+        attempts,
+        headers,
+        upstream_time,
+    })
+}
+
+/// Deployments of `group` not cooling down, and whether one of them is not `failed_id`.
+fn health(inner: &Inner, group: &Group, failed_id: &str) -> (usize, bool) {
+    let ids: Vec<&str> = group.deployments.iter().map(|d| d.id.as_str()).collect();
+    let loads = inner.state.loads(&ids, now_ms());
+    let mut healthy = 0;
+    let mut sibling = false;
+    for (id, load) in ids.iter().zip(&loads) {
+        if load.cooldown_until_ms.is_none() {
+            healthy += 1;
+            sibling |= *id != failed_id;
+        }
+    }
+    (healthy, sibling)
+}
+
+/// LiteLLM's tag routing: deployments with any of the request's tags (`!tag` excludes,
+/// `&tag` requires); without request tags, those tagged `default` (else all); with tags
+/// that no deployment has, the `default` ones, else an error.
+fn filter_by_tags<'a>(
+    deps: Vec<&'a Arc<RouterDeployment>>,
+    tags: &[String],
+    model: &str,
+) -> Result<Vec<&'a Arc<RouterDeployment>>, Error> {
+    let has = |d: &RouterDeployment, t: &str| d.tags.iter().any(|x| x == t);
+    let defaults = || -> Vec<&'a Arc<RouterDeployment>> {
+        deps.iter().copied().filter(|d| has(d, "default")).collect()
+    };
+    if tags.is_empty() {
+        let tagged_default = defaults();
+        return Ok(if tagged_default.is_empty() {
+            deps
+        } else {
+            tagged_default
+        });
+    }
+    let excluded: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix('!')).collect();
+    let required: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix('&')).collect();
+    let positive: Vec<&str> = tags
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.starts_with('!') && !t.starts_with('&'))
+        .collect();
+    let allowed: Vec<&'a Arc<RouterDeployment>> = deps
+        .iter()
+        .copied()
+        .filter(|d| !excluded.iter().any(|t| has(d, t)))
+        .filter(|d| required.iter().all(|t| has(d, t)))
+        .collect();
+    let matched: Vec<&'a Arc<RouterDeployment>> = if positive.is_empty() {
+        allowed
+    } else {
+        allowed
+            .into_iter()
+            .filter(|d| positive.iter().any(|t| has(d, t)))
+            .collect()
+    };
+    if !matched.is_empty() {
+        return Ok(matched);
+    }
+    let fallback = defaults();
+    if fallback.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Authentication,
+            format!(
+                "Not allowed to access model due to tags configuration. Passed model={model}, tags={tags:?}"
+            ),
+        )
+        .with_model(model));
+    }
+    Ok(fallback)
+}
+
+/// LiteLLM's `RouterRateLimitError`: no candidate could take the request.
+fn no_deployments(
+    inner: &Inner,
+    model: &str,
+    candidates: &[Candidate<'_>],
+    r: &Reservation,
+    now: u64,
+) -> Error {
+    let cooling: Vec<(&str, u64)> = candidates
+        .iter()
+        .zip(&r.skipped)
+        .filter_map(|(c, s)| match s {
+            Some(Skip::CoolingDown { until_ms }) => Some((c.id, *until_ms)),
+            _ => None,
+        })
+        .collect();
+    let all_cooling = !cooling.is_empty() && cooling.len() == candidates.len();
+    let wait_ms = match cooling.iter().map(|(_, until)| *until).min() {
+        Some(first_back) if all_cooling => first_back.saturating_sub(now),
+        // Limits free up when the minute turns.
+        _ => 60_000 - now % 60_000,
+    };
+    let wait_secs = wait_ms.div_ceil(1000).max(1);
+    let list = cooling
+        .iter()
+        .map(|(id, _)| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let reason = if all_cooling {
+        " All deployments for selected model are in cooldown."
+    } else {
+        ""
+    };
+    let mut e = Error::new(
+        ErrorKind::RouterRateLimit,
+        format!(
+            "No deployments available for selected model, Try again in {wait_secs} seconds.{reason} Passed model={model}. pre-call-checks={}, cooldown_list=[{list}]",
+            if inner.settings.enable_pre_call_checks == Some(true) { "True" } else { "False" }
+        ),
+    )
+    .with_model(model);
+    e.retry_after = Some(Duration::from_secs(wait_secs));
+    if all_cooling {
+        e.error_type = Some("all_deployments_in_cooldown");
+    }
+    e
+}
+
+fn unknown_model(inner: &Inner, model: &str) -> Error {
+    if let Some(e) = inner.groups.unavailable.get(model) {
+        return e.clone();
+    }
+    Error::bad_request(format!(
+        "Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key."
+    ))
+    .with_model(model)
+}
+
+/// The error `mock_testing_*` raises, in LiteLLM's words.
+fn mock_failure(inner: &Inner, kind: MockFailure, group: &str) -> Error {
+    let s = &inner.settings;
+    let show = |lists: &[std::collections::HashMap<String, Vec<String>>]| {
+        serde_json::to_string(lists).unwrap_or_default()
+    };
+    let (kind, text) = match kind {
+        MockFailure::Fallbacks => (
+            ErrorKind::InternalServer,
+            format!(
+                "This is a mock exception for model={group}, to trigger a fallback. Fallbacks={}",
+                show(&s.fallbacks)
+            ),
+        ),
+        MockFailure::ContextWindow => (
+            ErrorKind::ContextWindowExceeded,
+            format!(
+                "This is a mock exception for model={group}, to trigger a fallback. Context_Window_Fallbacks={}",
+                show(&s.context_window_fallbacks)
+            ),
+        ),
+        MockFailure::ContentPolicy => (
+            ErrorKind::ContentPolicyViolation,
+            format!(
+                "This is a mock exception for model={group}, to trigger a fallback. Context_Policy_Fallbacks={}",
+                show(&s.content_policy_fallbacks)
+            ),
+        ),
+        MockFailure::RateLimit => (
+            ErrorKind::RateLimit,
+            format!("This is a mock rate limit error for model={group}"),
+        ),
+    };
+    Error::new(kind, text).with_model(group)
+}
+
+/// The prompt's tokens (cl100k), for the context-window pre-call check.
+async fn prompt_tokens(request: RequestView<'_>) -> Option<u64> {
+    let text = match request {
+        RequestView::Chat(r) => r
+            .messages
+            .iter()
+            .filter_map(|m| m.content.as_ref().map(|c| c.text()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        RequestView::Completion(r) => match &r.prompt {
+            llmux_types::CompletionPrompt::Text(t) => t.clone(),
+            llmux_types::CompletionPrompt::Texts(v) => v.join("\n"),
+            llmux_types::CompletionPrompt::Tokens(_) => return None,
+        },
+        RequestView::Embedding(_) | RequestView::Messages(_) => return None,
+    };
+    crate::tokens::count_ordinary(crate::tokens::Encoding::Cl100kBase, text)
+        .await
+        .ok()
+}
