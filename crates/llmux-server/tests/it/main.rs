@@ -15,6 +15,7 @@ mod endpoints;
 mod messages;
 mod params;
 mod requests;
+mod router;
 mod streaming;
 mod upstream_errors;
 mod vertex;
