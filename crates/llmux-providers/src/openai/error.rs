@@ -81,15 +81,15 @@ pub fn error_message(body: &[u8]) -> (String, Option<String>) {
     (message, code)
 }
 
-/// `retry-after-ms`, else `retry-after` in seconds (HTTP dates are ignored).
+/// `retry-after-ms`, else `retry-after` in seconds (HTTP dates are ignored). A value
+/// too large for a `Duration` (`retry-after: 1e20`) is ignored like a malformed one.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let parse = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
-    if let Some(ms) = parse("retry-after-ms").filter(|v| v.is_finite() && *v >= 0.0) {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+    let secs = |v: f64| Duration::try_from_secs_f64(v).ok();
+    if let Some(d) = parse("retry-after-ms").and_then(|ms| secs(ms / 1000.0)) {
+        return Some(d);
     }
-    parse("retry-after")
-        .filter(|v| v.is_finite() && *v >= 0.0)
-        .map(Duration::from_secs_f64)
+    parse("retry-after").and_then(secs)
 }
 
 /// Upstream headers worth relaying (LiteLLM relays them as `llm_provider-*`).
@@ -141,6 +141,11 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::RateLimit);
         assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(e.retry_after, Some(Duration::from_secs(1)));
+        let mut huge = HeaderMap::new();
+        huge.insert("retry-after", "1e20".parse().unwrap());
+        assert_eq!(retry_after(&huge), None);
+        huge.insert("retry-after", "-3".parse().unwrap());
+        assert_eq!(retry_after(&huge), None);
         assert!(e.message.contains("OpenAIException - Rate limit reached"));
     }
 

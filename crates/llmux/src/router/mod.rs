@@ -18,6 +18,23 @@
 //!             after Retry-After / backoff, or give up on the group
 //!   ▶ success / failure hooks; the most telling error of all attempts
 //! ```
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use llmux::config::{ModelEntry, RouterSettings};
+//! use llmux::{ChatMessage, ChatRequest, Router};
+//!
+//! let model_list: Vec<ModelEntry> = serde_json::from_value(serde_json::json!([
+//!     {"model_name": "chat", "litellm_params": {"model": "openai/gpt-4o-mini", "mock_response": "from a", "weight": 3}},
+//!     {"model_name": "chat", "litellm_params": {"model": "openai/gpt-4o", "mock_response": "from b", "weight": 1}}
+//! ]))?;
+//! let router = Router::new(&model_list, RouterSettings::default())?;
+//! let req = ChatRequest { model: "chat".into(), messages: vec![ChatMessage::user("hi")], ..Default::default() };
+//! let answer = router.completion(req).await?;
+//! assert!(answer.choices[0].message.content.as_deref().unwrap().starts_with("from "));
+//! # Ok(()) }
+//! ```
 
 pub mod answer;
 pub mod context;
