@@ -25,7 +25,6 @@ pub struct Deployment {
     pub extra_headers: Vec<(String, String)>,
     pub timeout: Option<Duration>,
     pub stream_timeout: Option<Duration>,
-    pub num_retries: u32,
     pub params: ParamPolicy,
     pub capabilities: Capabilities,
     /// Registry entry (with config overrides), for prices and limits.
@@ -136,7 +135,6 @@ impl Deployment {
             extra_headers: opts.extra_headers.clone(),
             timeout: opts.timeout,
             stream_timeout: opts.stream_timeout,
-            num_retries: opts.num_retries.unwrap_or(0),
             params: ParamPolicy {
                 drop_params: opts.drop_params.unwrap_or(false),
                 additional_drop_params: opts.additional_drop_params.clone(),

@@ -101,6 +101,12 @@ impl Answer for MessagesOut {
             Self::Stream(..) => None,
         }
     }
+    fn usage(&self) -> Option<&llmux::Usage> {
+        match self {
+            Self::Chat(r, _) => r.usage.as_ref(),
+            Self::Native(_) | Self::Stream(..) => None,
+        }
+    }
     fn first_event(self) -> BoxFuture<'static, Result<Self, Error>> {
         match self {
             Self::Native(a) => Box::pin(async move { Ok(Self::Native(a.first_event().await?)) }),

@@ -26,6 +26,11 @@ pub trait Answer: Send + Sized + 'static {
     /// Tokens a whole answer used; `None` for streams (counted at their end).
     fn tokens(&self) -> Option<u64>;
 
+    /// A whole answer's usage, for the success hooks (streams report theirs at the end).
+    fn usage(&self) -> Option<&Usage> {
+        None
+    }
+
     /// For streams: waits for the first event, so an upstream that fails before it is
     /// a failed attempt (retried, then fallen back) rather than a broken answer.
     fn first_event(self) -> BoxFuture<'static, Result<Self, Error>> {
@@ -68,6 +73,9 @@ impl Answer for ChatResponse {
     fn tokens(&self) -> Option<u64> {
         self.usage.as_ref().map(usage_tokens)
     }
+    fn usage(&self) -> Option<&Usage> {
+        self.usage.as_ref()
+    }
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)
     }
@@ -76,6 +84,9 @@ impl Answer for ChatResponse {
 impl Answer for CompletionResponse {
     fn tokens(&self) -> Option<u64> {
         self.usage.as_ref().map(usage_tokens)
+    }
+    fn usage(&self) -> Option<&Usage> {
+        self.usage.as_ref()
     }
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)

@@ -39,10 +39,12 @@
 pub mod answer;
 pub mod context;
 pub mod deployment;
+mod errors;
 pub mod groups;
 pub mod hooks;
 mod pipeline;
 pub mod policy;
+mod selection;
 pub mod state;
 pub mod strategy;
 

@@ -11,13 +11,14 @@ use super::answer::{Answer, StreamTracker};
 use super::groups::{Group, Resolved};
 use super::hooks::{CallFailure, CallSuccess, PreCall, RequestView};
 use super::policy::{self, CooldownScene, RetryScene};
-use super::state::{Candidate, Reservation, Skip, Success, now_ms};
+use super::errors::{mock_failure, no_deployments, unknown_model};
+use super::selection::{filter_by_tags, health, prompt_tokens};
+use super::state::{Candidate, Success, now_ms};
 use super::{
     CallContext, DEFAULT_COOLDOWN_SECS, DEFAULT_MAX_FALLBACKS, DEFAULT_NUM_RETRIES, Failed, Inner,
     Routed, RouterDeployment, Strategy,
 };
 use crate::Reply;
-use crate::request_keys::MockFailure;
 
 /// Longest cooldown honoured from config: a year.
 const MAX_COOLDOWN_SECS: f64 = 365.0 * 86_400.0;
@@ -97,12 +98,18 @@ where
                 notify_success(inner, ctx, &routed);
                 return Ok(routed);
             }
-            Err(HopError::Unknown(e)) if fallbacks > 0 => {
+            // An unknown requested model is the client's mistake, answered before any
+            // routing (LiteLLM's proxy checks it before its router runs).
+            Err(HopError::Unknown(e)) if fallbacks == 0 => {
+                errors.push(e);
+                break;
+            }
+            Err(HopError::Unknown(e)) => {
                 // A fallback that names no group is a config slip: it must not mask the
                 // error the requested group gave.
                 tracing::warn!(group = %group, "fallback skipped: {}", e.message);
             }
-            Err(HopError::Unknown(e) | HopError::Failed(e)) => {
+            Err(HopError::Failed(e)) => {
                 let next = fallback_groups(inner, ctx, &group, model, &e);
                 let stop = ctx.keys.disable_fallbacks || policy::never_falls_back(&e);
                 errors.push(e);
@@ -157,7 +164,7 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
         .deployment
         .as_ref()
         .map_or(("", ""), |d| (d.id.as_str(), d.deployment.provider.id()));
-    let usage = None;
+    let usage = routed.value.usage();
     for hook in inner.hooks.iter() {
         hook.on_success(
             ctx,
@@ -546,191 +553,4 @@ where
         headers,
         upstream_time,
     })
-}
-
-/// Deployments of `group` not cooling down, and whether one of them is not `failed_id`.
-fn health(inner: &Inner, group: &Group, failed_id: &str) -> (usize, bool) {
-    let ids: Vec<&str> = group.deployments.iter().map(|d| d.id.as_str()).collect();
-    let loads = inner.state.loads(&ids, now_ms());
-    let mut healthy = 0;
-    let mut sibling = false;
-    for (id, load) in ids.iter().zip(&loads) {
-        if load.cooldown_until_ms.is_none() {
-            healthy += 1;
-            sibling |= *id != failed_id;
-        }
-    }
-    (healthy, sibling)
-}
-
-/// LiteLLM's tag routing: deployments with any of the request's tags (`!tag` excludes,
-/// `&tag` requires); without request tags, those tagged `default` (else all); with tags
-/// that no deployment has, the `default` ones, else an error.
-fn filter_by_tags<'a>(
-    deps: Vec<&'a Arc<RouterDeployment>>,
-    tags: &[String],
-    model: &str,
-) -> Result<Vec<&'a Arc<RouterDeployment>>, Error> {
-    let has = |d: &RouterDeployment, t: &str| d.tags.iter().any(|x| x == t);
-    let defaults = || -> Vec<&'a Arc<RouterDeployment>> {
-        deps.iter().copied().filter(|d| has(d, "default")).collect()
-    };
-    if tags.is_empty() {
-        let tagged_default = defaults();
-        return Ok(if tagged_default.is_empty() {
-            deps
-        } else {
-            tagged_default
-        });
-    }
-    let excluded: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix('!')).collect();
-    let required: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix('&')).collect();
-    let positive: Vec<&str> = tags
-        .iter()
-        .map(String::as_str)
-        .filter(|t| !t.starts_with('!') && !t.starts_with('&'))
-        .collect();
-    let allowed: Vec<&'a Arc<RouterDeployment>> = deps
-        .iter()
-        .copied()
-        .filter(|d| !excluded.iter().any(|t| has(d, t)))
-        .filter(|d| required.iter().all(|t| has(d, t)))
-        .collect();
-    let matched: Vec<&'a Arc<RouterDeployment>> = if positive.is_empty() {
-        allowed
-    } else {
-        allowed
-            .into_iter()
-            .filter(|d| positive.iter().any(|t| has(d, t)))
-            .collect()
-    };
-    if !matched.is_empty() {
-        return Ok(matched);
-    }
-    let fallback = defaults();
-    if fallback.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Authentication,
-            format!(
-                "Not allowed to access model due to tags configuration. Passed model={model}, tags={tags:?}"
-            ),
-        )
-        .with_model(model));
-    }
-    Ok(fallback)
-}
-
-/// LiteLLM's `RouterRateLimitError`: no candidate could take the request.
-fn no_deployments(
-    inner: &Inner,
-    model: &str,
-    candidates: &[Candidate<'_>],
-    r: &Reservation,
-    now: u64,
-) -> Error {
-    let cooling: Vec<(&str, u64)> = candidates
-        .iter()
-        .zip(&r.skipped)
-        .filter_map(|(c, s)| match s {
-            Some(Skip::CoolingDown { until_ms }) => Some((c.id, *until_ms)),
-            _ => None,
-        })
-        .collect();
-    let all_cooling = !cooling.is_empty() && cooling.len() == candidates.len();
-    let wait_ms = match cooling.iter().map(|(_, until)| *until).min() {
-        Some(first_back) if all_cooling => first_back.saturating_sub(now),
-        // Limits free up when the minute turns.
-        _ => 60_000 - now % 60_000,
-    };
-    let wait_secs = wait_ms.div_ceil(1000).max(1);
-    let list = cooling
-        .iter()
-        .map(|(id, _)| format!("'{id}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let reason = if all_cooling {
-        " All deployments for selected model are in cooldown."
-    } else {
-        ""
-    };
-    let mut e = Error::new(
-        ErrorKind::RouterRateLimit,
-        format!(
-            "No deployments available for selected model, Try again in {wait_secs} seconds.{reason} Passed model={model}. pre-call-checks={}, cooldown_list=[{list}]",
-            if inner.settings.enable_pre_call_checks == Some(true) { "True" } else { "False" }
-        ),
-    )
-    .with_model(model);
-    e.retry_after = Some(Duration::from_secs(wait_secs));
-    if all_cooling {
-        e.error_type = Some("all_deployments_in_cooldown");
-    }
-    e
-}
-
-fn unknown_model(inner: &Inner, model: &str) -> Error {
-    if let Some(e) = inner.groups.unavailable.get(model) {
-        return e.clone();
-    }
-    Error::bad_request(format!(
-        "Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key."
-    ))
-    .with_model(model)
-}
-
-/// The error `mock_testing_*` raises, in LiteLLM's words.
-fn mock_failure(inner: &Inner, kind: MockFailure, group: &str) -> Error {
-    let s = &inner.settings;
-    let show = |lists: &[std::collections::HashMap<String, Vec<String>>]| {
-        serde_json::to_string(lists).unwrap_or_default()
-    };
-    let (kind, text) = match kind {
-        MockFailure::Fallbacks => (
-            ErrorKind::InternalServer,
-            format!(
-                "This is a mock exception for model={group}, to trigger a fallback. Fallbacks={}",
-                show(&s.fallbacks)
-            ),
-        ),
-        MockFailure::ContextWindow => (
-            ErrorKind::ContextWindowExceeded,
-            format!(
-                "This is a mock exception for model={group}, to trigger a fallback. Context_Window_Fallbacks={}",
-                show(&s.context_window_fallbacks)
-            ),
-        ),
-        MockFailure::ContentPolicy => (
-            ErrorKind::ContentPolicyViolation,
-            format!(
-                "This is a mock exception for model={group}, to trigger a fallback. Context_Policy_Fallbacks={}",
-                show(&s.content_policy_fallbacks)
-            ),
-        ),
-        MockFailure::RateLimit => (
-            ErrorKind::RateLimit,
-            format!("This is a mock rate limit error for model={group}"),
-        ),
-    };
-    Error::new(kind, text).with_model(group)
-}
-
-/// The prompt's tokens (cl100k), for the context-window pre-call check.
-async fn prompt_tokens(request: RequestView<'_>) -> Option<u64> {
-    let text = match request {
-        RequestView::Chat(r) => r
-            .messages
-            .iter()
-            .filter_map(|m| m.content.as_ref().map(|c| c.text()))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        RequestView::Completion(r) => match &r.prompt {
-            llmux_types::CompletionPrompt::Text(t) => t.clone(),
-            llmux_types::CompletionPrompt::Texts(v) => v.join("\n"),
-            llmux_types::CompletionPrompt::Tokens(_) => return None,
-        },
-        RequestView::Embedding(_) | RequestView::Messages(_) => return None,
-    };
-    crate::tokens::count_ordinary(crate::tokens::Encoding::Cl100kBase, text)
-        .await
-        .ok()
 }
