@@ -221,6 +221,19 @@ impl MemoryState {
             .fetch_max(until_ms, Ordering::AcqRel);
     }
 
+    /// Cooldowns still running at `now_ms`: (id, until).
+    pub fn active_cooldowns(&self, now_ms: u64) -> Vec<(String, u64)> {
+        self.slots
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|(id, slot)| {
+                let until = slot.cooldown_until_ms.load(Ordering::Acquire);
+                (until > now_ms).then(|| (id.clone(), until))
+            })
+            .collect()
+    }
+
     /// Overwrites what is known of `id` (the Redis state mirrors its store's answers here).
     pub fn mirror(&self, id: &str, load: &DeploymentLoad, now_ms: u64) {
         let slot = self.slot(id);
@@ -233,8 +246,10 @@ impl MemoryState {
             .0
             .store(tag | load.tpm.min(COUNT_MASK), Ordering::Release);
         slot.in_flight.store(load.in_flight, Ordering::Release);
+        // A cooldown this instance set while the store was unreachable stays until the
+        // store has it too (cooldowns are never shortened).
         slot.cooldown_until_ms
-            .store(load.cooldown_until_ms.unwrap_or(0), Ordering::Release);
+            .fetch_max(load.cooldown_until_ms.unwrap_or(0), Ordering::AcqRel);
         if let Some(l) = load.latency_secs {
             slot.latency_mean.store(l.to_bits(), Ordering::Release);
         }

@@ -268,6 +268,17 @@ async fn probe(inner: Weak<Inner>, mut outage: u64, mut wait: bool) {
             match tokio::time::timeout(patience, scripts::probe().exec_async(&mut conn)).await {
                 Ok(Ok(())) => {
                     inner.health.up();
+                    // Cooldowns set during the outage were only local: share them, or the
+                    // store would send traffic back to a deployment this instance knows
+                    // is down.
+                    let now = super::now_ms();
+                    for (id, until) in inner.local.active_cooldowns(now) {
+                        let ttl_ms = until.saturating_sub(now);
+                        if ttl_ms > 0 {
+                            let inv = scripts::set_cooldown(&inner.keys, &id, until, ttl_ms);
+                            inner.spawn_script("set_cooldown", inv);
+                        }
+                    }
                     return;
                 }
                 Ok(Err(e)) => Box::new(e),
