@@ -7,7 +7,12 @@
 //!    (handlers turn the rejection into LiteLLM's error body).
 //!
 //! Every API handler starts with [`crate::routes::Call::start`], which assigns the call
-//! id and checks the master key; health probes are open, as in LiteLLM.
+//! id and checks the master key; the health probes (`/health/liveliness`,
+//! `/health/liveness`, `/health/readiness`) are open, as in LiteLLM. The admin routes
+//! need the master key too: `/health` (a real minimal call to every deployment, at most
+//! `HEALTH_CHECK_CONCURRENCY` (`routes/health.rs`) at once, secrets never shown),
+//! `/health/readiness/details`, and `/v1/model/info` (`/model/info`: every deployment,
+//! credentials dropped or masked as LiteLLM does).
 //!
 //! Routes answer in their API's format: OpenAI's for `/v1/chat/completions`,
 //! `/v1/completions`, `/v1/embeddings` and `/v1/models`; Anthropic's for the
@@ -22,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::routes::{chat, completions, embeddings, health, messages, models};
+use crate::routes::{chat, completions, embeddings, health, messages, model_info, models};
 use crate::state::AppState;
 
 /// The gateway's router over `state`.
@@ -54,6 +59,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/liveliness", get(health::liveliness))
         .route("/health/liveness", get(health::liveliness))
         .route("/health/readiness", get(health::readiness))
+        .route("/health/readiness/details", get(health::readiness_details))
+        .route("/health", get(health::health))
+        .route("/v1/model/info", get(model_info::model_info))
+        .route("/model/info", get(model_info::model_info))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

@@ -12,6 +12,7 @@ mod auth;
 mod chat;
 mod common;
 mod endpoints;
+mod health;
 mod messages;
 mod params;
 mod requests;
