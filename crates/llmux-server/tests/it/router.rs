@@ -75,7 +75,10 @@ async fn a_single_deployment_is_retried_num_retries_times_with_backoff() {
 
 #[tokio::test]
 async fn bad_requests_and_not_found_are_never_retried() {
-    for (status, kind) in [(400, "invalid_request_error"), (404, "invalid_request_error")] {
+    for (status, kind) in [
+        (400, "invalid_request_error"),
+        (404, "invalid_request_error"),
+    ] {
         let gw = Gateway::start(&config(
             &[
                 entry("m", "a", &format!("/error/{status}/a/v1"), "order: 1"),
@@ -151,7 +154,10 @@ async fn fallbacks_run_in_order_across_three_groups() {
     let reply = gw.chat(&chat_body("g1")).await;
 
     assert_eq!(reply.ok_json()["model"], "g3");
-    assert_eq!(trail(&gw, &["/g1/", "/g2/", "/g3/"]), ["/g1/", "/g2/", "/g3/"]);
+    assert_eq!(
+        trail(&gw, &["/g1/", "/g2/", "/g3/"]),
+        ["/g1/", "/g2/", "/g3/"]
+    );
     assert_eq!(reply.header("x-litellm-attempted-fallbacks"), Some("2"));
     assert_eq!(reply.header("x-litellm-model-group"), Some("g3"));
     assert_eq!(model_id(&reply), "c");
@@ -196,7 +202,11 @@ async fn a_context_window_error_takes_the_context_window_fallbacks() {
     let reply = gw.chat(&chat_body("small")).await;
 
     assert_eq!(reply.ok_json()["model"], "big");
-    assert_eq!(hits(&gw, "/small/"), 1, "a context-window error is not retried");
+    assert_eq!(
+        hits(&gw, "/small/"),
+        1,
+        "a context-window error is not retried"
+    );
     assert_eq!(hits(&gw, "/other/"), 0);
 }
 
@@ -240,7 +250,11 @@ async fn a_dead_deployment_cools_down_and_returns_after_cooldown_time() {
         let reply = gw.chat(&chat_body("m")).await;
         assert_eq!(model_id(&reply), "live");
     }
-    assert_eq!(hits(&gw, "/dead/"), cooled_at, "no traffic while cooling down");
+    assert_eq!(
+        hits(&gw, "/dead/"),
+        cooled_at,
+        "no traffic while cooling down"
+    );
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     for _ in 0..40 {
@@ -277,9 +291,15 @@ async fn when_every_deployment_cools_down_the_client_gets_litellms_429() {
         message.contains("All deployments for selected model are in cooldown. Passed model=m. pre-call-checks=False, cooldown_list=["),
         "{message}"
     );
-    assert!(message.contains("'a'") && message.contains("'b'"), "{message}");
+    assert!(
+        message.contains("'a'") && message.contains("'b'"),
+        "{message}"
+    );
     let retry_after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
-    assert!((28..=30).contains(&retry_after), "retry-after {retry_after}");
+    assert!(
+        (28..=30).contains(&retry_after),
+        "retry-after {retry_after}"
+    );
     assert_eq!(hits(&gw, "/a/") + hits(&gw, "/b/"), 2, "no upstream call");
 }
 
@@ -320,9 +340,16 @@ async fn a_stream_that_breaks_after_its_first_chunk_ends_with_an_error_event() {
     let reply = gw.chat(&body).await;
 
     let data = reply.sse_data();
-    assert!(data.first().unwrap().contains("\"model\":\"g1\""), "{data:?}");
+    assert!(
+        data.first().unwrap().contains("\"model\":\"g1\""),
+        "{data:?}"
+    );
     assert!(data.last().unwrap().starts_with(r#"{"error":"#), "{data:?}");
-    assert_eq!(hits(&gw, "/g2/"), 0, "the client already has g1's first chunk");
+    assert_eq!(
+        hits(&gw, "/g2/"),
+        0,
+        "the client already has g1's first chunk"
+    );
 }
 
 #[tokio::test]
@@ -345,7 +372,9 @@ async fn request_fallbacks_and_their_switches() {
     // disable_fallbacks: the group's error, no fallback.
     let mut body = chat_body("g1");
     body["disable_fallbacks"] = json!(true);
-    gw.chat(&body).await.assert_error(500, "internal_server_error");
+    gw.chat(&body)
+        .await
+        .assert_error(500, "internal_server_error");
     assert_eq!(hits(&gw, "/g3/"), 0);
 
     // mock_testing_fallbacks: g1 fails without being called.
@@ -393,7 +422,12 @@ async fn rpm_limits_are_enforced_with_enforce_model_rate_limits() {
         assert_eq!(answers, [200, 200, 429]);
         let reply = gw.chat(&chat_body("solo")).await;
         let err = reply.assert_error(429, "rate_limit_error");
-        assert!(err["message"].as_str().unwrap().starts_with("No deployments available"));
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("No deployments available")
+        );
         assert!(reply.header("retry-after").is_some());
     }
 }
@@ -402,7 +436,12 @@ async fn rpm_limits_are_enforced_with_enforce_model_rate_limits() {
 async fn max_parallel_requests_sends_the_overflow_to_a_sibling() {
     let gw = Gateway::start(&config(
         &[
-            entry("m", "a", "/delay/400/a/v1", "max_parallel_requests: 1, order: 1"),
+            entry(
+                "m",
+                "a",
+                "/delay/400/a/v1",
+                "max_parallel_requests: 1, order: 1",
+            ),
             entry("m", "b", "/b/v1", "order: 2"),
         ],
         "  num_retries: 0",
@@ -479,7 +518,10 @@ router_settings:
 "#;
     let gw = Gateway::start(yaml).await;
 
-    assert_eq!(gw.chat(&chat_body("gpt-4")).await.ok_json()["model"], "gpt-alias");
+    assert_eq!(
+        gw.chat(&chat_body("gpt-4")).await.ok_json()["model"],
+        "gpt-alias"
+    );
     let reply = gw.chat(&chat_body("openai/gpt-4.1-nano")).await;
     assert_eq!(reply.ok_json()["model"], "openai/gpt-4.1-nano");
     let last = gw.upstream().pop().unwrap();
@@ -505,7 +547,8 @@ router_settings:
   enable_pre_call_checks: true
 "#;
     let gw = Gateway::start(yaml).await;
-    let long = json!({"model": "m", "messages": [{"role": "user", "content": "word ".repeat(200)}]});
+    let long =
+        json!({"model": "m", "messages": [{"role": "user", "content": "word ".repeat(200)}]});
 
     for _ in 0..5 {
         let reply = gw.chat(&long).await;
@@ -516,10 +559,20 @@ router_settings:
 
 #[tokio::test]
 async fn routing_strategies_are_read_and_an_unknown_one_is_a_startup_error() {
-    let cfg = config(&[entry("m", "a", "/a/v1", "")], "  routing_strategy: least-busy");
-    Gateway::start(&cfg).await.chat(&chat_body("m")).await.ok_json();
+    let cfg = config(
+        &[entry("m", "a", "/a/v1", "")],
+        "  routing_strategy: least-busy",
+    );
+    Gateway::start(&cfg)
+        .await
+        .chat(&chat_body("m"))
+        .await
+        .ok_json();
 
-    let bad = config(&[entry("m", "a", "/a/v1", "")], "  routing_strategy: fastest-wins");
+    let bad = config(
+        &[entry("m", "a", "/a/v1", "")],
+        "  routing_strategy: fastest-wins",
+    );
     let config = llmux_server::config::Config::from_yaml_str(&bad, &|_| None).unwrap();
     let err = llmux_server::AppState::from_config(&config, &|_| None).unwrap_err();
     assert_eq!(err.path, "router_settings.routing_strategy");

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use llmux_types::{Error, ErrorKind};
 
 use super::answer::{Answer, StreamTracker};
+use super::errors::{mock_failure, no_deployments, unknown_model};
 use super::groups::{Group, Resolved};
 use super::hooks::{CallFailure, CallSuccess, PreCall, RequestView};
 use super::policy::{self, CooldownScene, RetryScene};
-use super::errors::{mock_failure, no_deployments, unknown_model};
 use super::selection::{filter_by_tags, health, prompt_tokens};
 use super::state::{Candidate, Success, now_ms};
 use super::{
