@@ -652,3 +652,22 @@ async fn no_litellm_request_key_vanishes() {
         }
     }
 }
+
+/// The error after retries is chosen among every attempt, not only the group's last: a
+/// 429 from the first deployment outranks the 500 of its sibling.
+#[tokio::test]
+async fn the_most_telling_error_is_chosen_among_every_attempt() {
+    let gw = Gateway::start(&config(
+        &[
+            entry("m", "a", "/error/429/a/v1", "order: 1"),
+            entry("m", "b", "/error/500/b/v1", "order: 2"),
+        ],
+        "  num_retries: 1",
+    ))
+    .await;
+
+    let reply = gw.chat(&chat_body("m")).await;
+
+    reply.assert_error(429, "throttling_error");
+    assert_eq!(trail(&gw, &["/a/", "/b/"]), ["/a/", "/b/"]);
+}

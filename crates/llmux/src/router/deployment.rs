@@ -104,10 +104,7 @@ impl RouterDeployment {
                 .model_info
                 .get("id")
                 .and_then(Value::as_str)
-                .map_or_else(
-                    || stable_id(&entry.model_name, &lp.model, lp.api_base.as_deref()),
-                    str::to_owned,
-                ),
+                .map_or_else(|| stable_id(entry), str::to_owned),
             deployment,
             weight: x.get("weight").and_then(as_f64).filter(|w| *w >= 0.0),
             rpm: lp.rpm,
@@ -146,11 +143,7 @@ impl RouterDeployment {
     pub fn from_deployment(entry: ModelEntry, deployment: Deployment) -> Self {
         Self {
             model_name: entry.model_name.clone(),
-            id: stable_id(
-                &entry.model_name,
-                &entry.litellm_params.model,
-                entry.litellm_params.api_base.as_deref(),
-            ),
+            id: stable_id(&entry),
             deployment,
             weight: None,
             rpm: None,
@@ -164,14 +157,6 @@ impl RouterDeployment {
             base_model: None,
             entry,
         }
-    }
-
-    /// The simple-shuffle weight: `weight`, else `rpm`, else `tpm`, else 1.
-    pub fn shuffle_weight(&self) -> f64 {
-        self.weight
-            .or(self.rpm.map(|r| r as f64))
-            .or(self.tpm.map(|t| t as f64))
-            .unwrap_or(1.0)
     }
 
     /// Largest prompt the model takes, from the registry (or `model_info`).
@@ -244,14 +229,64 @@ fn is_connection_key(k: &str) -> bool {
     .any(|p| k.starts_with(p))
 }
 
-/// FNV-1a of the entry, hex: stable across restarts and instances.
-fn stable_id(model_name: &str, model: &str, api_base: Option<&str>) -> String {
+/// FNV-1a of the entry's name and every `litellm_params` value, hex: stable across
+/// restarts and instances, and distinct for entries that differ in any parameter (two
+/// deployments of one model with different keys must not share cooldowns and limits),
+/// as LiteLLM hashes the whole `litellm_params`.
+fn stable_id(entry: &ModelEntry) -> String {
+    let lp = &entry.litellm_params;
+    let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let flt = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let extra = serde_json::to_string(&lp.extra).unwrap_or_default();
+    let mock = lp
+        .mock_response
+        .as_ref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let parts = [
+        entry.model_name.as_str(),
+        lp.model.as_str(),
+        lp.api_base.as_deref().unwrap_or(""),
+        lp.api_key.as_deref().unwrap_or(""),
+        lp.api_version.as_deref().unwrap_or(""),
+        lp.custom_llm_provider.as_deref().unwrap_or(""),
+        lp.organization.as_deref().unwrap_or(""),
+        &num(lp.rpm),
+        &num(lp.tpm),
+        &flt(lp.timeout),
+        &mock,
+        &extra,
+    ];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [model_name, "\u{0}", model, "\u{0}", api_base.unwrap_or("")] {
-        for b in part.bytes() {
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(yaml_params: serde_json::Value) -> ModelEntry {
+        serde_json::from_value(
+            serde_json::json!({"model_name": "m", "litellm_params": yaml_params}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn ids_are_stable_and_differ_when_any_param_differs() {
+        let a = entry(serde_json::json!({"model": "openai/gpt-4o", "api_key": "k1"}));
+        let b = entry(serde_json::json!({"model": "openai/gpt-4o", "api_key": "k2"}));
+        let c = entry(
+            serde_json::json!({"model": "openai/gpt-4o", "api_key": "k1", "temperature": 0.1}),
+        );
+        assert_eq!(stable_id(&a), stable_id(&a.clone()));
+        assert_ne!(stable_id(&a), stable_id(&b));
+        assert_ne!(stable_id(&a), stable_id(&c));
+    }
 }

@@ -44,7 +44,10 @@ where
     for hook in inner.hooks.iter() {
         match hook.pre_call(ctx, request).await {
             PreCall::Continue => {}
-            PreCall::Refuse(e) => return Err(failed(e)),
+            PreCall::Refuse(e) => {
+                notify_failure(inner, ctx, model, &e, &[], 0, 0);
+                return Err(failed(e));
+            }
             PreCall::Answer(v) => {
                 return T::from_hook(v)
                     .map(|value| Routed {
@@ -91,7 +94,7 @@ where
             first: fallbacks == 0,
             prompt_tokens,
         };
-        match hop.run(&mut retries, &call).await {
+        match hop.run(&mut retries, &mut errors, &call).await {
             Ok(mut routed) => {
                 routed.retries = retries;
                 routed.fallbacks = fallbacks;
@@ -111,9 +114,7 @@ where
             }
             Err(HopError::Failed(e)) => {
                 let next = fallback_groups(inner, ctx, &group, model, &e);
-                let stop = ctx.keys.disable_fallbacks || policy::never_falls_back(&e);
-                errors.push(e);
-                if stop {
+                if ctx.keys.disable_fallbacks || policy::never_falls_back(&e) {
                     break;
                 }
                 // Depth first, as LiteLLM's nested fallbacks: this group's own list goes
@@ -136,24 +137,36 @@ where
     let attempts = errors.clone();
     let error = policy::most_meaningful(errors)
         .unwrap_or_else(|| Error::bad_request(format!("no model group could serve model={model}")));
-    for hook in inner.hooks.iter() {
-        hook.on_failure(
-            ctx,
-            &CallFailure {
-                model_group: model,
-                error: &error,
-                attempts: &attempts,
-                retries,
-                fallbacks,
-            },
-        );
-    }
+    notify_failure(inner, ctx, model, &error, &attempts, retries, fallbacks);
     Err(Failed {
         error,
         retries,
         fallbacks,
         model_group: model.to_owned(),
     })
+}
+
+fn notify_failure(
+    inner: &Inner,
+    ctx: &CallContext,
+    model: &str,
+    error: &Error,
+    attempts: &[Error],
+    retries: u32,
+    fallbacks: u32,
+) {
+    for hook in inner.hooks.iter() {
+        hook.on_failure(
+            ctx,
+            &CallFailure {
+                model_group: model,
+                error,
+                attempts,
+                retries,
+                fallbacks,
+            },
+        );
+    }
 }
 
 fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T>) {
@@ -246,7 +259,14 @@ struct Hop<'a> {
 }
 
 impl Hop<'_> {
-    async fn run<T, F, Fut>(&self, retries_total: &mut u32, call: &F) -> Result<Routed<T>, HopError>
+    /// Runs the group's attempts; every failed attempt's error is added to `errors`, and
+    /// the last one is returned for the fallback decision.
+    async fn run<T, F, Fut>(
+        &self,
+        retries_total: &mut u32,
+        errors: &mut Vec<Error>,
+        call: &F,
+    ) -> Result<Routed<T>, HopError>
     where
         T: Answer,
         F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync,
@@ -266,17 +286,22 @@ impl Hop<'_> {
         if self.first
             && let Some(kind) = self.ctx.keys.mock_failure
         {
-            return Err(HopError::Failed(mock_failure(inner, kind, self.name)));
+            let e = mock_failure(inner, kind, self.name);
+            errors.push(e.clone());
+            return Err(HopError::Failed(e));
         }
         let has_fallbacks = !regular_fallbacks(inner, &group.name).is_empty()
             || (group.name == self.requested && self.ctx.keys.fallbacks.is_some());
         let mut tried: Vec<String> = Vec::new();
         let mut retries = 0u32;
         loop {
-            let dep = self
-                .reserve(&resolved, &tried)
-                .await
-                .map_err(HopError::Failed)?;
+            let dep = match self.reserve(&resolved, &tried).await {
+                Ok(dep) => dep,
+                Err(e) => {
+                    errors.push(e.clone());
+                    return Err(HopError::Failed(e));
+                }
+            };
             let attempt_started = Instant::now();
             match attempt(self.ctx, dep.clone(), call).await {
                 Ok(reply) => {
@@ -306,6 +331,7 @@ impl Hop<'_> {
                     });
                 }
                 Err(e) => {
+                    errors.push(e.clone());
                     self.after_failure(group, &dep, &e, has_fallbacks).await;
                     if !tried.contains(&dep.id) {
                         tried.push(dep.id.clone());
@@ -486,10 +512,10 @@ impl Hop<'_> {
         }
         let parallel = inner.settings.default_max_parallel_requests;
         let enforce = inner.enforce_limits;
-        let picked: Vec<&Arc<RouterDeployment>> =
-            order.iter().filter_map(|&i| deps.get(i).copied()).collect();
-        let candidates: Vec<Candidate<'_>> = picked
+        order.retain(|&i| i < deps.len());
+        let candidates: Vec<Candidate<'_>> = order
             .iter()
+            .filter_map(|&i| deps.get(i))
             .map(|d| Candidate {
                 id: &d.id,
                 rpm_limit: d.rpm.filter(|_| enforce),
@@ -498,7 +524,11 @@ impl Hop<'_> {
             })
             .collect();
         let reservation = inner.state.reserve(&candidates, now).await;
-        match reservation.chosen.and_then(|i| picked.get(i)) {
+        let chosen = reservation
+            .chosen
+            .and_then(|i| order.get(i))
+            .and_then(|&i| deps.get(i));
+        match chosen {
             Some(d) => inner
                 .groups
                 .concrete(d, resolved.matched.as_deref())

@@ -163,20 +163,44 @@ fn by_count<R: Rng>(idx: &mut [usize], rng: &mut R, key: impl Fn(usize) -> u64) 
     }
 }
 
-/// The weight simple-shuffle uses; 0 for a weight that cannot be drawn with.
-fn weight(d: &RouterDeployment) -> f64 {
-    let w = d.shuffle_weight();
-    if w > 0.0 && w.is_finite() { w } else { 0.0 }
+/// Which number simple-shuffle weighs a group by: LiteLLM's `simple_shuffle` takes the
+/// first of `weight`, `rpm`, `tpm` that any deployment of the group sets to a positive
+/// value, and gives the deployments that leave it unset a weight of 0.
+#[derive(Clone, Copy)]
+enum Metric {
+    Weight,
+    Rpm,
+    Tpm,
+}
+
+fn metric_value(d: &RouterDeployment, m: Metric) -> f64 {
+    let v = match m {
+        Metric::Weight => d.weight,
+        Metric::Rpm => d.rpm.map(|r| r as f64),
+        Metric::Tpm => d.tpm.map(|t| t as f64),
+    };
+    v.filter(|w| *w > 0.0 && w.is_finite()).unwrap_or(0.0)
+}
+
+fn group_metric(deps: &[&Arc<RouterDeployment>]) -> Option<Metric> {
+    [Metric::Weight, Metric::Rpm, Metric::Tpm]
+        .into_iter()
+        .find(|&m| deps.iter().any(|d| metric_value(d, m) > 0.0))
 }
 
 /// A weighted random order (Efraimidis–Spirakis): the first element is drawn with
 /// probability weight / total, as LiteLLM's `random.choices`; the rest follow in the
 /// same weighted way, so a skipped first choice falls to a fair second one. Zero weights
-/// come last, in random order.
+/// come last, in random order; a group without weights is shuffled uniformly.
 fn weighted_order(idx: &mut [usize], deps: &[&Arc<RouterDeployment>], rng: &mut impl Rng) {
+    let Some(metric) = group_metric(deps) else {
+        shuffle(idx, rng);
+        return;
+    };
+    let weight = |d: &RouterDeployment| metric_value(d, metric);
     let first = deps.first().map_or(0.0, |d| weight(d));
     if deps.iter().all(|d| weight(d) == first) {
-        // Equal weights (the common case: none set): a uniform order.
+        // Equal weights: a uniform order.
         shuffle(idx, rng);
         return;
     }
@@ -348,6 +372,21 @@ mod tests {
         });
         let counts = firsts(Strategy::SimpleShuffle, &d, &[], PICKS);
         assert_shares(&counts, &[0.25, 0.75], 0.03);
+    }
+
+    /// LiteLLM picks one metric for the whole group: once any deployment sets `weight`,
+    /// one that sets only `rpm` weighs 0.
+    #[test]
+    fn simple_shuffle_picks_one_metric_for_the_whole_group() {
+        let d = deps(2, |i, d| {
+            if i == 0 {
+                d.weight = Some(1.0);
+            } else {
+                d.rpm = Some(100);
+            }
+        });
+        let counts = firsts(Strategy::SimpleShuffle, &d, &[], PICKS);
+        assert_eq!(counts, [PICKS, 0]);
     }
 
     #[test]
