@@ -219,7 +219,7 @@ fn state(c: &mut Criterion) {
     });
     c.bench_function("state/reserve+release/100", |b| {
         b.iter(|| {
-            let r = state.reserve_now(black_box(&candidates), now);
+            let r = state.reserve_at_once(black_box(&candidates), now);
             state.release(refs[r.chosen.unwrap()]);
             black_box(r)
         });

@@ -170,6 +170,10 @@ impl RequestOverrides {
 
     /// Takes LiteLLM's keys out of a body's extra fields.
     pub fn take_from(extra: &mut JsonMap) -> Result<Self, Error> {
+        // Most requests carry none of LiteLLM's keys: nothing to look for.
+        if extra.is_empty() {
+            return Ok(Self::default());
+        }
         Ok(RequestKeys::take_from(extra)?.overrides)
     }
 }
@@ -186,6 +190,10 @@ impl RequestKeys {
     /// Takes LiteLLM's keys out of a body's extra fields. The body's own `metadata` is
     /// taken too (merged with `litellm_metadata`).
     pub fn take_from(extra: &mut JsonMap) -> Result<Self, Error> {
+        // Most requests carry none of LiteLLM's keys: nothing to look for.
+        if extra.is_empty() {
+            return Ok(Self::default());
+        }
         if let Some((key, _)) = KEYS.iter().find(|(k, d)| {
             *d == Disposition::Refused && extra.get(*k).is_some_and(|v| !v.is_null())
         }) {

@@ -477,3 +477,107 @@ async fn an_unreachable_redis_costs_one_timeout_and_local_limits_still_hold() {
     assert_eq!(state.local_fallbacks(), 50);
     assert_eq!(state.backend(), "redis");
 }
+
+/// Calls of each command since the last `CONFIG RESETSTAT`, from `INFO commandstats`.
+async fn command_calls(server: &RedisServer) -> std::collections::BTreeMap<String, u64> {
+    let mut raw = server.raw().await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            (name != "info" && name != "config").then(|| (name.to_owned(), calls))
+        })
+        .collect()
+}
+
+/// The router on Redis state pays one awaited round trip per request (the reserve
+/// script) and one that is not awaited (the success record): no read of loads, no
+/// separate limit check, however many deployments the group has.
+#[tokio::test]
+async fn a_routed_request_costs_one_awaited_round_trip() {
+    use llmux::config::{ModelEntry, RouterSettings};
+    use llmux::router::RouterOptions;
+    use llmux::{ChatMessage, ChatRequest, Router};
+
+    let Some(server) = RedisServer::start().await else {
+        return;
+    };
+    let state = Arc::new(RedisState::connect(config(server.url(), PATIENT)));
+    wait_until("connected", Duration::from_secs(5), || state.connected()).await;
+    let model_list: Vec<ModelEntry> = (0..100)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "model_name": "g",
+                "litellm_params": {"model": "openai/gpt-4o-mini", "mock_response": "hi", "rpm": 1000},
+                "model_info": {"id": format!("d{i}")}
+            }))
+            .unwrap()
+        })
+        .collect();
+    let settings = RouterSettings {
+        routing_strategy: Some("usage-based-routing-v2".into()),
+        ..RouterSettings::default()
+    };
+    let options = RouterOptions {
+        state: Some(state.clone()),
+        ..RouterOptions::default()
+    };
+    let router = Router::build(&model_list, settings, options, &|_| None).unwrap();
+    let mut raw = server.raw().await.unwrap();
+    redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async::<()>(&mut raw)
+        .await
+        .unwrap();
+
+    const N: u64 = 40;
+    for _ in 0..N {
+        let req = ChatRequest {
+            model: "g".into(),
+            messages: vec![ChatMessage::user("hi")],
+            ..ChatRequest::default()
+        };
+        router.completion(req).await.unwrap();
+    }
+    // The success records are not awaited: let them land.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let calls = loop {
+        let calls = command_calls(&server).await;
+        if calls.get("evalsha").copied().unwrap_or(0) >= 2 * N || Instant::now() > deadline {
+            break calls;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Commands the scripts run inside Redis are counted too; the client sent only the
+    // two scripts per request.
+    assert_eq!(calls.get("evalsha").copied(), Some(2 * N), "{calls:?}");
+    let inside_scripts = [
+        "config|resetstat",
+        "evalsha",
+        "get",
+        "set",
+        "incr",
+        "incrby",
+        "decr",
+        "expire",
+        "pexpire",
+        "lpush",
+        "ltrim",
+        "lrange",
+    ];
+    assert!(
+        calls.keys().all(|c| inside_scripts.contains(&c.as_str())),
+        "a command outside the scripts: {calls:?}"
+    );
+    assert_eq!(state.local_fallbacks(), 0);
+}

@@ -174,6 +174,13 @@ impl Groups {
         })
     }
 
+    /// The id of every deployment of every group.
+    pub fn deployment_ids(&self) -> impl Iterator<Item = &str> {
+        self.by_name
+            .values()
+            .flat_map(|g| g.deployments.iter().map(|d| d.id.as_str()))
+    }
+
     /// Every group, by name.
     pub fn get(&self, name: &str) -> Option<&Arc<Group>> {
         self.by_name.get(name)

@@ -210,7 +210,9 @@ impl Router {
             Some(s) => s,
             None => match RedisConfig::from_settings(&settings) {
                 Some(cfg) => Arc::new(RedisState::connect(cfg)),
-                None => Arc::new(MemoryState::new()),
+                None => Arc::new(MemoryState::with_ids(
+                    groups.deployment_ids().map(str::to_owned),
+                )),
             },
         };
         let enforce_limits = strategy.enforces_limits()
@@ -239,10 +241,12 @@ impl Router {
     ) -> Result<Self, Error> {
         Ok(Self {
             inner: Arc::new(Inner {
+                state: Arc::new(MemoryState::with_ids(
+                    deployments.iter().map(|d| d.id.clone()),
+                )),
                 groups: Groups::from_deployments(deployments),
                 strategy: Strategy::SimpleShuffle,
                 settings: RouterSettings::default(),
-                state: Arc::new(MemoryState::new()),
                 client,
                 hooks: Vec::new().into(),
                 enforce_limits: false,
@@ -297,10 +301,9 @@ impl Router {
         ctx: &CallContext,
         req: ChatRequest,
     ) -> Result<Routed<ChatResponse>, Failed> {
-        let model = req.model.clone();
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
-        self.route(ctx, &model, RequestView::Chat(&req), |d| {
+        self.route(ctx, &req.model, RequestView::Chat(&req), |d| {
             let req = with_defaults(&req, &d.default_params);
             async move { client.chat(&d.deployment, req?, o).await }
         })
@@ -314,10 +317,9 @@ impl Router {
         ctx: &CallContext,
         req: ChatRequest,
     ) -> Result<Routed<ChatStream>, Failed> {
-        let model = req.model.clone();
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
-        self.route(ctx, &model, RequestView::Chat(&req), |d| {
+        self.route(ctx, &req.model, RequestView::Chat(&req), |d| {
             let req = with_defaults(&req, &d.default_params);
             async move { client.chat_stream(&d.deployment, req?, o).await }
         })
@@ -330,10 +332,9 @@ impl Router {
         ctx: &CallContext,
         req: EmbeddingRequest,
     ) -> Result<Routed<EmbeddingResponse>, Failed> {
-        let model = req.model.clone();
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
-        self.route(ctx, &model, RequestView::Embedding(&req), |d| {
+        self.route(ctx, &req.model, RequestView::Embedding(&req), |d| {
             let req = with_defaults(&req, &d.default_params);
             async move { client.embedding(&d.deployment, req?, o).await }
         })
@@ -346,10 +347,9 @@ impl Router {
         ctx: &CallContext,
         req: CompletionRequest,
     ) -> Result<Routed<CompletionResponse>, Failed> {
-        let model = req.model.clone();
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
-        self.route(ctx, &model, RequestView::Completion(&req), |d| {
+        self.route(ctx, &req.model, RequestView::Completion(&req), |d| {
             let req = with_defaults(&req, &d.default_params);
             async move { client.text_completion(&d.deployment, req?, o).await }
         })
@@ -362,10 +362,9 @@ impl Router {
         ctx: &CallContext,
         req: CompletionRequest,
     ) -> Result<Routed<CompletionStream>, Failed> {
-        let model = req.model.clone();
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
-        self.route(ctx, &model, RequestView::Completion(&req), |d| {
+        self.route(ctx, &req.model, RequestView::Completion(&req), |d| {
             let req = with_defaults(&req, &d.default_params);
             async move { client.text_completion_stream(&d.deployment, req?, o).await }
         })

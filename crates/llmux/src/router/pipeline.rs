@@ -83,9 +83,8 @@ where
     let mut fallbacks = 0u32;
     let mut queue: VecDeque<String> = VecDeque::new();
     let mut tried_groups: Vec<String> = Vec::new();
-    let mut group = model.to_owned();
+    let mut group = std::borrow::Cow::Borrowed(model);
     loop {
-        tried_groups.push(group.clone());
         let hop = Hop {
             inner,
             ctx,
@@ -111,8 +110,10 @@ where
                 // A fallback that names no group is a config slip: it must not mask the
                 // error the requested group gave.
                 tracing::warn!(group = %group, "fallback skipped: {}", e.message);
+                tried_groups.push(group.to_string());
             }
             Err(HopError::Failed(e)) => {
+                tried_groups.push(group.to_string());
                 let next = fallback_groups(inner, ctx, &group, model, &e);
                 if ctx.keys.disable_fallbacks || policy::never_falls_back(&e) {
                     break;
@@ -129,7 +130,7 @@ where
         match queue.pop_front() {
             Some(next) if fallbacks < max_fallbacks => {
                 fallbacks += 1;
-                group = next;
+                group = std::borrow::Cow::Owned(next);
             }
             _ => break,
         }
@@ -290,7 +291,9 @@ impl Hop<'_> {
             errors.push(e.clone());
             return Err(HopError::Failed(e));
         }
-        let has_fallbacks = !regular_fallbacks(inner, &group.name).is_empty()
+        let has_fallbacks = policy::fallbacks_for(&inner.settings.fallbacks, &group.name)
+            .is_some_and(|l| !l.is_empty())
+            || !inner.settings.default_fallbacks.is_empty()
             || (group.name == self.requested && self.ctx.keys.fallbacks.is_some());
         let mut tried: Vec<String> = Vec::new();
         let mut retries = 0u32;
@@ -476,6 +479,31 @@ impl Hop<'_> {
     ) -> Result<Arc<RouterDeployment>, Error> {
         let inner = self.inner;
         let group = &resolved.group;
+        let parallel = inner.settings.default_max_parallel_requests;
+        let enforce = inner.enforce_limits;
+        let candidate = |d| candidate(d, enforce, parallel);
+        // The common case, a group of one with no filters: nothing to order.
+        if let [only] = group.deployments.as_slice()
+            && inner.settings.enable_tag_filtering != Some(true)
+            && self.prompt_tokens.is_none()
+        {
+            let now = now_ms();
+            let candidates = [candidate(only)];
+            let reservation = reserve(&*inner.state, &candidates, now).await;
+            return match reservation.chosen {
+                Some(_) => inner
+                    .groups
+                    .concrete(only, resolved.matched.as_deref())
+                    .inspect_err(|_| inner.state.release(&only.id)),
+                None => Err(no_deployments(
+                    inner,
+                    self.name,
+                    &candidates,
+                    &reservation,
+                    now,
+                )),
+            };
+        }
         let mut deps: Vec<&Arc<RouterDeployment>> = group.deployments.iter().collect();
         if inner.settings.enable_tag_filtering == Some(true) {
             deps = filter_by_tags(deps, self.ctx.tags(), self.name)?;
@@ -510,20 +538,12 @@ impl Hop<'_> {
                 })
             });
         }
-        let parallel = inner.settings.default_max_parallel_requests;
-        let enforce = inner.enforce_limits;
         order.retain(|&i| i < deps.len());
         let candidates: Vec<Candidate<'_>> = order
             .iter()
-            .filter_map(|&i| deps.get(i))
-            .map(|d| Candidate {
-                id: &d.id,
-                rpm_limit: d.rpm.filter(|_| enforce),
-                tpm_limit: d.tpm.filter(|_| enforce),
-                max_parallel: d.max_parallel_requests.or(parallel),
-            })
+            .filter_map(|&i| deps.get(i).map(|d| candidate(d)))
             .collect();
-        let reservation = inner.state.reserve(&candidates, now).await;
+        let reservation = reserve(&*inner.state, &candidates, now).await;
         let chosen = reservation
             .chosen
             .and_then(|i| order.get(i))
@@ -541,6 +561,28 @@ impl Hop<'_> {
                 now,
             )),
         }
+    }
+}
+
+/// [`SharedState::reserve`], without its boxed future when the state can answer at once.
+async fn reserve(
+    state: &dyn super::state::SharedState,
+    candidates: &[Candidate<'_>],
+    now: u64,
+) -> super::state::Reservation {
+    match state.reserve_now(candidates, now) {
+        Some(r) => r,
+        None => state.reserve(candidates, now).await,
+    }
+}
+
+/// What the state checks for `d`: `rpm`/`tpm` only when they are limits.
+fn candidate(d: &RouterDeployment, enforce: bool, parallel: Option<u64>) -> Candidate<'_> {
+    Candidate {
+        id: &d.id,
+        rpm_limit: d.rpm.filter(|_| enforce),
+        tpm_limit: d.tpm.filter(|_| enforce),
+        max_parallel: d.max_parallel_requests.or(parallel),
     }
 }
 
@@ -569,6 +611,9 @@ where
         tokio::time::sleep(delay).await;
     }
     let reply = call(dep).await?;
+    if !reply.value.is_stream() {
+        return Ok(reply);
+    }
     let Reply {
         value,
         provider,

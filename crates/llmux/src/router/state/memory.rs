@@ -20,6 +20,10 @@ pub struct MemoryState {
     /// Keyed by deployment id: from the config (or its hash), never from clients, so a
     /// fast hash is safe here and halves the cost of [`SharedState::loads`].
     slots: RwLock<HashMap<String, Arc<Slot>, foldhash::fast::RandomState>>,
+    /// The deployments known when the state was made (a router's whole model list):
+    /// looked up without a lock or a reference count, which two worker threads touching
+    /// on every request would otherwise bounce between their caches.
+    fixed: HashMap<String, Slot, foldhash::fast::RandomState>,
 }
 
 /// A count that belongs to one minute: minute in the high 32 bits, count in the low 32.
@@ -164,28 +168,42 @@ impl MemoryState {
         Self::default()
     }
 
-    fn slot(&self, id: &str) -> Arc<Slot> {
-        if let Some(slot) = self
+    /// A state with a slot for each of `ids` made up front (any other id still works).
+    pub fn with_ids(ids: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            fixed: ids.into_iter().map(|id| (id, Slot::new())).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Runs `f` on `id`'s slot, made on first use.
+    fn with_slot<R>(&self, id: &str, f: impl FnOnce(&Slot) -> R) -> R {
+        if let Some(slot) = self.fixed.get(id) {
+            return f(slot);
+        }
+        let found = self
             .slots
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
-        {
-            return slot.clone();
-        }
-        self.slots
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(id.to_owned())
-            .or_insert_with(|| Arc::new(Slot::new()))
-            .clone()
+            .cloned();
+        let slot = found.unwrap_or_else(|| {
+            self.slots
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(id.to_owned())
+                .or_insert_with(|| Arc::new(Slot::new()))
+                .clone()
+        });
+        f(&slot)
     }
 
     /// [`SharedState::reserve`] without the future: the Redis state's local fallback.
-    pub fn reserve_now(&self, candidates: &[Candidate<'_>], now_ms: u64) -> Reservation {
-        let mut skipped = vec![None; candidates.len()];
+    pub fn reserve_at_once(&self, candidates: &[Candidate<'_>], now_ms: u64) -> Reservation {
+        // Filled only as far as the last skip: the common reservation allocates nothing.
+        let mut skipped = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
-            match self.slot(c.id).try_reserve(c, now_ms) {
+            match self.with_slot(c.id, |slot| slot.try_reserve(c, now_ms)) {
                 Ok(()) => {
                     return Reservation {
                         chosen: Some(i),
@@ -193,9 +211,8 @@ impl MemoryState {
                     };
                 }
                 Err(why) => {
-                    if let Some(s) = skipped.get_mut(i) {
-                        *s = Some(why);
-                    }
+                    skipped.resize(i, None);
+                    skipped.push(Some(why));
                 }
             }
         }
@@ -207,38 +224,48 @@ impl MemoryState {
 
     /// [`SharedState::record_failure`] without the future.
     pub fn record_failure_now(&self, id: &str, now_ms: u64) -> MinuteCounts {
-        let slot = self.slot(id);
-        slot.release();
-        let minute = minute_of(now_ms);
-        MinuteCounts {
-            failures: slot.failures.add(minute, 1),
-            successes: slot.successes.get(minute),
-        }
+        self.with_slot(id, |slot| {
+            slot.release();
+            let minute = minute_of(now_ms);
+            MinuteCounts {
+                failures: slot.failures.add(minute, 1),
+                successes: slot.successes.get(minute),
+            }
+        })
     }
 
     /// [`SharedState::set_cooldown`] without the future.
     pub fn set_cooldown_now(&self, id: &str, until_ms: u64) {
-        self.slot(id)
-            .cooldown_until_ms
-            .fetch_max(until_ms, Ordering::AcqRel);
+        self.with_slot(id, |slot| {
+            slot.cooldown_until_ms.fetch_max(until_ms, Ordering::AcqRel);
+        });
     }
 
     /// Cooldowns still running at `now_ms`: (id, until).
     pub fn active_cooldowns(&self, now_ms: u64) -> Vec<(String, u64)> {
-        self.slots
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+        let active = |id: &String, slot: &Slot| {
+            let until = slot.cooldown_until_ms.load(Ordering::Acquire);
+            (until > now_ms).then(|| (id.clone(), until))
+        };
+        let mut out: Vec<(String, u64)> = self
+            .fixed
             .iter()
-            .filter_map(|(id, slot)| {
-                let until = slot.cooldown_until_ms.load(Ordering::Acquire);
-                (until > now_ms).then(|| (id.clone(), until))
-            })
-            .collect()
+            .filter_map(|(id, slot)| active(id, slot))
+            .collect();
+        let slots = self.slots.read().unwrap_or_else(PoisonError::into_inner);
+        out.extend(slots.iter().filter_map(|(id, slot)| active(id, slot)));
+        out
     }
 
     /// Overwrites what is known of `id` (the Redis state mirrors its store's answers here).
     pub fn mirror(&self, id: &str, load: &DeploymentLoad, now_ms: u64) {
-        let slot = self.slot(id);
+        self.with_slot(id, |slot| slot.mirror(load, now_ms));
+    }
+}
+
+impl Slot {
+    fn mirror(&self, load: &DeploymentLoad, now_ms: u64) {
+        let slot = self;
         let minute = minute_of(now_ms);
         let tag = (minute & COUNT_MASK) << COUNT_BITS;
         slot.rpm
@@ -264,19 +291,24 @@ impl SharedState for MemoryState {
         candidates: &'a [Candidate<'a>],
         now_ms: u64,
     ) -> BoxFuture<'a, Reservation> {
-        let r = self.reserve_now(candidates, now_ms);
+        let r = self.reserve_at_once(candidates, now_ms);
         Box::pin(std::future::ready(r))
     }
 
+    fn reserve_now(&self, candidates: &[Candidate<'_>], now_ms: u64) -> Option<Reservation> {
+        Some(self.reserve_at_once(candidates, now_ms))
+    }
+
     fn record_success(&self, id: &str, success: Success, now_ms: u64) {
-        let slot = self.slot(id);
-        slot.release();
-        let minute = minute_of(now_ms);
-        slot.successes.add(minute, 1);
-        if success.tokens > 0 {
-            slot.tpm.add(minute, success.tokens);
-        }
-        slot.record_latency(success.latency_secs);
+        self.with_slot(id, |slot| {
+            slot.release();
+            let minute = minute_of(now_ms);
+            slot.successes.add(minute, 1);
+            if success.tokens > 0 {
+                slot.tpm.add(minute, success.tokens);
+            }
+            slot.record_latency(success.latency_secs);
+        });
     }
 
     fn record_failure<'a>(&'a self, id: &'a str, now_ms: u64) -> BoxFuture<'a, MinuteCounts> {
@@ -285,7 +317,7 @@ impl SharedState for MemoryState {
     }
 
     fn release(&self, id: &str) {
-        self.slot(id).release();
+        self.with_slot(id, Slot::release);
     }
 
     fn set_cooldown<'a>(&'a self, id: &'a str, until_ms: u64) -> BoxFuture<'a, ()> {
@@ -294,9 +326,22 @@ impl SharedState for MemoryState {
     }
 
     fn loads(&self, ids: &[&str], now_ms: u64) -> Vec<DeploymentLoad> {
+        if let Some(loads) = ids
+            .iter()
+            .map(|id| self.fixed.get(*id).map(|s| s.load(now_ms)))
+            .collect::<Option<Vec<_>>>()
+        {
+            return loads;
+        }
         let slots = self.slots.read().unwrap_or_else(PoisonError::into_inner);
         ids.iter()
-            .map(|id| slots.get(*id).map(|s| s.load(now_ms)).unwrap_or_default())
+            .map(|id| {
+                self.fixed
+                    .get(*id)
+                    .or_else(|| slots.get(*id).map(|s| &**s))
+                    .map(|s| s.load(now_ms))
+                    .unwrap_or_default()
+            })
             .collect()
     }
 
@@ -323,13 +368,13 @@ mod tests {
         let s = MemoryState::new();
         let now = 1_000_000;
         let c = [cand("a", Some(2)), cand("b", None)];
-        assert_eq!(s.reserve_now(&c, now).chosen, Some(0));
-        assert_eq!(s.reserve_now(&c, now).chosen, Some(0));
-        let third = s.reserve_now(&c, now);
+        assert_eq!(s.reserve_at_once(&c, now).chosen, Some(0));
+        assert_eq!(s.reserve_at_once(&c, now).chosen, Some(0));
+        let third = s.reserve_at_once(&c, now);
         assert_eq!(third.chosen, Some(1));
         assert_eq!(third.skipped[0], Some(Skip::RpmLimit));
         // The next minute starts from zero.
-        assert_eq!(s.reserve_now(&c, now + 60_000).chosen, Some(0));
+        assert_eq!(s.reserve_at_once(&c, now + 60_000).chosen, Some(0));
     }
 
     #[test]
@@ -341,7 +386,11 @@ mod tests {
                 let s = s.clone();
                 std::thread::spawn(move || {
                     (0..100)
-                        .filter(|_| s.reserve_now(&[cand("a", Some(50))], now).chosen.is_some())
+                        .filter(|_| {
+                            s.reserve_at_once(&[cand("a", Some(50))], now)
+                                .chosen
+                                .is_some()
+                        })
                         .count()
                 })
             })
@@ -355,9 +404,9 @@ mod tests {
         let s = MemoryState::new();
         s.set_cooldown_now("a", 5_000);
         s.set_cooldown_now("a", 3_000);
-        let r = s.reserve_now(&[cand("a", None)], 4_000);
+        let r = s.reserve_at_once(&[cand("a", None)], 4_000);
         assert_eq!(r.skipped[0], Some(Skip::CoolingDown { until_ms: 5_000 }));
-        assert_eq!(s.reserve_now(&[cand("a", None)], 5_000).chosen, Some(0));
+        assert_eq!(s.reserve_at_once(&[cand("a", None)], 5_000).chosen, Some(0));
     }
 
     #[test]
@@ -370,8 +419,11 @@ mod tests {
             tpm_limit: Some(100),
             max_parallel: Some(1),
         };
-        assert_eq!(s.reserve_now(&[c], now).chosen, Some(0));
-        assert_eq!(s.reserve_now(&[c], now).skipped[0], Some(Skip::Parallel));
+        assert_eq!(s.reserve_at_once(&[c], now).chosen, Some(0));
+        assert_eq!(
+            s.reserve_at_once(&[c], now).skipped[0],
+            Some(Skip::Parallel)
+        );
         s.record_success(
             "a",
             Success {
@@ -380,7 +432,10 @@ mod tests {
             },
             now,
         );
-        assert_eq!(s.reserve_now(&[c], now).skipped[0], Some(Skip::TpmLimit));
+        assert_eq!(
+            s.reserve_at_once(&[c], now).skipped[0],
+            Some(Skip::TpmLimit)
+        );
         let load = s.loads(&["a"], now)[0];
         assert_eq!((load.tpm, load.in_flight), (100, 0));
         assert_eq!(load.latency_secs, Some(0.5));

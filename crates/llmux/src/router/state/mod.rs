@@ -72,7 +72,8 @@ pub struct Reservation {
     /// Index into the candidates of the one that was counted, if any fitted.
     pub chosen: Option<usize>,
     /// Why each candidate before the chosen one (or every candidate, when none fitted)
-    /// was passed over, in candidate order; `None` for the chosen one and those after it.
+    /// was passed over, in candidate order. It may end early: a missing entry, like a
+    /// `None`, is a candidate that was not skipped (the chosen one and those after it).
     pub skipped: Vec<Option<Skip>>,
 }
 
@@ -117,6 +118,12 @@ pub trait SharedState: Send + Sync + std::fmt::Debug {
         candidates: &'a [Candidate<'a>],
         now_ms: u64,
     ) -> BoxFuture<'a, Reservation>;
+
+    /// [`SharedState::reserve`] answered synchronously, for states that need no I/O to
+    /// answer (the router then skips the boxed future); `None` means "await `reserve`".
+    fn reserve_now(&self, _candidates: &[Candidate<'_>], _now_ms: u64) -> Option<Reservation> {
+        None
+    }
 
     /// Ends an in-flight request that succeeded: one in-flight less, `tokens` added to the
     /// minute's `tpm`, a latency sample, a success counted. Not awaited by the router: an

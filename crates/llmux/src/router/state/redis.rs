@@ -299,7 +299,7 @@ impl SharedState for RedisState {
         Box::pin(async move {
             let inner = &self.inner;
             if candidates.is_empty() {
-                return inner.local.reserve_now(candidates, now_ms);
+                return inner.local.reserve_at_once(candidates, now_ms);
             }
             let inv = scripts::reserve(&inner.keys, candidates, now_ms);
             let n = candidates.len();
@@ -316,7 +316,7 @@ impl SharedState for RedisState {
                     }
                     reserved.reservation
                 }
-                None => inner.local.reserve_now(candidates, now_ms),
+                None => inner.local.reserve_at_once(candidates, now_ms),
             }
         })
     }
