@@ -671,3 +671,74 @@ async fn the_most_telling_error_is_chosen_among_every_attempt() {
     reply.assert_error(429, "throttling_error");
     assert_eq!(trail(&gw, &["/a/", "/b/"]), ["/a/", "/b/"]);
 }
+
+#[tokio::test]
+async fn a_retry_policy_sets_the_retries_per_error_kind() {
+    let gw = Gateway::start(&config(
+        &[
+            entry("m", "a", "/error/500/a/v1", ""),
+            entry("r", "b", "/fail_first/5/error/429/b/v1", ""),
+        ],
+        "  num_retries: 3\n  retry_policy: {InternalServerErrorRetries: 0, RateLimitErrorRetries: 1}",
+    ))
+    .await;
+
+    gw.chat(&chat_body("m"))
+        .await
+        .assert_error(500, "internal_server_error");
+    assert_eq!(hits(&gw, "/a/"), 1, "InternalServerErrorRetries: 0");
+    gw.chat(&chat_body("r"))
+        .await
+        .assert_error(429, "throttling_error");
+    assert_eq!(hits(&gw, "/b/"), 2, "RateLimitErrorRetries: 1");
+}
+
+#[tokio::test]
+async fn content_policy_errors_take_their_own_list_and_max_fallbacks_bounds_the_chain() {
+    let gw = Gateway::start(&config(
+        &[
+            entry("g1", "a", "/error/500/g1/v1", ""),
+            entry("g2", "b", "/error/500/g2/v1", ""),
+            entry("g3", "c", "/g3/v1", ""),
+            entry("safe", "s", "/safe/v1", ""),
+        ],
+        "  num_retries: 0\n  fallbacks: [{g1: [g2, g3]}]\n  content_policy_fallbacks: [{g1: [safe]}]",
+    ))
+    .await;
+
+    let mut body = chat_body("g1");
+    body["mock_testing_content_policy_fallbacks"] = json!(true);
+    assert_eq!(gw.chat(&body).await.ok_json()["model"], "safe");
+    assert_eq!(hits(&gw, "/g1/"), 0);
+
+    let mut body = chat_body("g1");
+    body["max_fallbacks"] = json!(1);
+    let reply = gw.chat(&body).await;
+    reply.assert_error(500, "internal_server_error");
+    assert_eq!(reply.header("x-litellm-attempted-fallbacks"), Some("1"));
+    assert_eq!(
+        hits(&gw, "/g3/"),
+        0,
+        "the second fallback is past max_fallbacks"
+    );
+}
+
+#[tokio::test]
+async fn disable_cooldowns_keeps_every_deployment_in_rotation() {
+    let gw = Gateway::start(&config(
+        &[
+            entry("m", "a", "/error/429/a/v1", ""),
+            entry("m", "b", "/error/429/b/v1", ""),
+        ],
+        "  num_retries: 0\n  disable_cooldowns: true",
+    ))
+    .await;
+
+    for _ in 0..6 {
+        // Always the upstream's own 429, never the router's "No deployments available".
+        gw.chat(&chat_body("m"))
+            .await
+            .assert_error(429, "throttling_error");
+    }
+    assert_eq!(hits(&gw, "/a/") + hits(&gw, "/b/"), 6);
+}
