@@ -490,19 +490,8 @@ impl Hop<'_> {
             let now = now_ms();
             let candidates = [candidate(only)];
             let reservation = reserve(&*inner.state, &candidates, now).await;
-            return match reservation.chosen {
-                Some(_) => inner
-                    .groups
-                    .concrete(only, resolved.matched.as_deref())
-                    .inspect_err(|_| inner.state.release(&only.id)),
-                None => Err(no_deployments(
-                    inner,
-                    self.name,
-                    &candidates,
-                    &reservation,
-                    now,
-                )),
-            };
+            let chosen = reservation.chosen.map(|_| only);
+            return self.reserved(resolved, chosen, &candidates, &reservation, now);
         }
         let mut deps: Vec<&Arc<RouterDeployment>> = group.deployments.iter().collect();
         if inner.settings.enable_tag_filtering == Some(true) {
@@ -547,7 +536,21 @@ impl Hop<'_> {
         let chosen = reservation
             .chosen
             .and_then(|i| order.get(i))
-            .and_then(|&i| deps.get(i));
+            .and_then(|&i| deps.get(i).copied());
+        self.reserved(resolved, chosen, &candidates, &reservation, now)
+    }
+
+    /// The deployment to call once the state has reserved `chosen` (for a wildcard group,
+    /// resolved for the requested model), or the router's 429 when nothing was.
+    fn reserved(
+        &self,
+        resolved: &Resolved,
+        chosen: Option<&Arc<RouterDeployment>>,
+        candidates: &[Candidate<'_>],
+        reservation: &super::state::Reservation,
+        now: u64,
+    ) -> Result<Arc<RouterDeployment>, Error> {
+        let inner = self.inner;
         match chosen {
             Some(d) => inner
                 .groups
@@ -556,8 +559,8 @@ impl Hop<'_> {
             None => Err(no_deployments(
                 inner,
                 self.name,
-                &candidates,
-                &reservation,
+                candidates,
+                reservation,
                 now,
             )),
         }
