@@ -162,22 +162,6 @@ fn refusal(key: &str) -> Error {
     Error::bad_request(why).with_param(key)
 }
 
-impl RequestOverrides {
-    /// Takes LiteLLM's keys out of a chat request: its extra fields and `metadata`.
-    pub fn take_from_chat(req: &mut llmux_types::ChatRequest) -> Result<Self, Error> {
-        Ok(RequestKeys::take_from_chat(req)?.overrides)
-    }
-
-    /// Takes LiteLLM's keys out of a body's extra fields.
-    pub fn take_from(extra: &mut JsonMap) -> Result<Self, Error> {
-        // Most requests carry none of LiteLLM's keys: nothing to look for.
-        if extra.is_empty() {
-            return Ok(Self::default());
-        }
-        Ok(RequestKeys::take_from(extra)?.overrides)
-    }
-}
-
 impl RequestKeys {
     /// Takes LiteLLM's keys out of a chat request: its extra fields and `metadata`.
     pub fn take_from_chat(req: &mut llmux_types::ChatRequest) -> Result<Self, Error> {

@@ -305,6 +305,25 @@ mod tests {
         assert!(!should_cool_down(&err(500), &s));
     }
 
+    /// LiteLLM never cools a deployment down on a connection error (its #27362); llmux
+    /// does, by the same rules as a 5xx.
+    #[test]
+    fn connection_errors_cool_down() {
+        let refused = Error::new(ErrorKind::ApiConnection, "APIConnectionError - refused");
+        assert!(cooldown_applies(&refused));
+        let scene = CooldownScene {
+            single: false,
+            has_fallbacks: false,
+            counts: MinuteCounts {
+                failures: 5,
+                successes: 0,
+            },
+            allowed_fails: None,
+            allowed_fails_policy: None,
+        };
+        assert!(should_cool_down(&refused, &scene));
+    }
+
     #[test]
     fn the_most_telling_error_wins() {
         let e = most_meaningful(vec![err(500), err(429), err(503)]).unwrap();
