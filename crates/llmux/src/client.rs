@@ -89,20 +89,38 @@ impl Client {
     pub async fn chat(
         &self,
         dep: &Deployment,
-        mut req: ChatRequest,
+        req: ChatRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<ChatResponse>, Error> {
-        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
-            return Ok(Reply::mocked(
-                dep,
-                mock.response(&req.model, req.n.unwrap_or(1))?,
-            ));
-        }
-        prepare_chat(dep, &mut req, o)?;
-        let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let ex = self
-            .exchange(dep, timeout, |t| dep.provider.build_chat_request(&req, t))
-            .await?;
+        let start = start_chat(dep, req, o, false);
+        self.finish_chat(dep, start?).await
+    }
+
+    /// A streamed chat completion on `dep`. An error after the first event ends the
+    /// stream.
+    pub async fn chat_stream(
+        &self,
+        dep: &Deployment,
+        req: ChatRequest,
+        o: &RequestOverrides,
+    ) -> Result<Reply<ChatStream>, Error> {
+        let start = start_chat(dep, req, o, true);
+        self.finish_chat_stream(dep, start?).await
+    }
+
+    /// Sends a chat attempt [`start_chat`] prepared, and parses the answer.
+    pub(crate) async fn finish_chat(
+        &self,
+        dep: &Deployment,
+        start: ChatStart,
+    ) -> Result<Reply<ChatResponse>, Error> {
+        let (wire, timeout) = match start {
+            ChatStart::Mocked(mock) => {
+                return Ok(Reply::mocked(dep, mock.mock.response(&mock.model, mock.n)?));
+            }
+            ChatStart::Send { wire, timeout, .. } => (wire, timeout),
+        };
+        let ex = self.exchange(dep, timeout, wire).await?;
         let id = response_id();
         let value = dep.provider.parse_chat_response(
             &ex.body,
@@ -114,33 +132,31 @@ impl Client {
         Ok(ex.reply(dep, value))
     }
 
-    /// A streamed chat completion on `dep`. An error after the first event ends the
-    /// stream.
-    pub async fn chat_stream(
+    /// Opens a streamed chat attempt [`start_chat`] prepared.
+    pub(crate) async fn finish_chat_stream(
         &self,
         dep: &Deployment,
-        mut req: ChatRequest,
-        o: &RequestOverrides,
+        start: ChatStart,
     ) -> Result<Reply<ChatStream>, Error> {
-        req.stream = Some(true);
-        let include_usage = req.include_usage();
-        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
-            let chunks = mock.chunks(&req.model, req.n.unwrap_or(1), include_usage)?;
-            return Ok(Reply::mocked(dep, ChatStream::from_events(chunks)));
-        }
-        prepare_chat(dep, &mut req, o)?;
-        let timeout = stream_timeout(dep, o);
-        let (response, ex) = self
-            .open(dep, timeout, |t| dep.provider.build_chat_request(&req, t))
-            .await?;
-        let shape = StreamShape { include_usage };
+        let (wire, timeout, include_usage) = match start {
+            ChatStart::Mocked(mock) => {
+                let chunks = mock.mock.chunks(&mock.model, mock.n, mock.include_usage)?;
+                return Ok(Reply::mocked(dep, ChatStream::from_events(chunks)));
+            }
+            ChatStart::Send {
+                wire,
+                timeout,
+                include_usage,
+            } => (wire, timeout, include_usage),
+        };
+        let (response, ex) = self.open(dep, timeout, wire).await?;
         let id = response_id();
         let decoder = ChatDecode {
             decoder: dep.provider.stream_decoder(&ParseContext {
                 created: now(),
                 response_id: &id,
             }),
-            shape,
+            shape: StreamShape { include_usage },
         };
         Ok(ex.reply(
             dep,
@@ -159,11 +175,8 @@ impl Client {
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let ex = self
-            .exchange(dep, timeout, |t| {
-                dep.provider.build_embedding_request(&req, t)
-            })
-            .await?;
+        let wire = Wire::new(dep, |t| dep.provider.build_embedding_request(&req, t))?;
+        let ex = self.exchange(dep, timeout, wire).await?;
         let mut value = dep
             .provider
             .parse_embedding_response(&ex.body, &req, want_base64)?;
@@ -190,11 +203,8 @@ impl Client {
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let ex = self
-            .exchange(dep, timeout, |t| {
-                dep.provider.build_completion_request(&req, t)
-            })
-            .await?;
+        let wire = Wire::new(dep, |t| dep.provider.build_completion_request(&req, t))?;
+        let ex = self.exchange(dep, timeout, wire).await?;
         let value = dep.provider.parse_completion_response(&ex.body)?;
         Ok(ex.reply(dep, value))
     }
@@ -211,26 +221,23 @@ impl Client {
         req.stream = Some(true);
         let decoder = dep.provider.completion_stream_decoder()?;
         let timeout = stream_timeout(dep, o);
-        let (response, ex) = self
-            .open(dep, timeout, |t| {
-                dep.provider.build_completion_request(&req, t)
-            })
-            .await?;
+        let wire = Wire::new(dep, |t| dep.provider.build_completion_request(&req, t))?;
+        let (response, ex) = self.open(dep, timeout, wire).await?;
         Ok(ex.reply(
             dep,
             CompletionStream::from_upstream(dep.clone(), response, decoder, timeout),
         ))
     }
 
-    /// Builds the upstream request (with a fresh bearer token if the provider needs one),
-    /// sends it once, and reads the whole answer.
+    /// Sends the upstream request once (with a fresh bearer token if the provider needs
+    /// one), and reads the whole answer.
     async fn exchange(
         &self,
         dep: &Deployment,
         timeout: Duration,
-        build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
+        wire: Wire<'_>,
     ) -> Result<Exchange, Error> {
-        let (response, mut ex) = self.open(dep, timeout, build).await?;
+        let (response, mut ex) = self.open(dep, timeout, wire).await?;
         let started = Instant::now();
         // One budget for the whole attempt: the body gets what the headers left.
         let left = timeout.saturating_sub(ex.upstream_time);
@@ -244,10 +251,15 @@ impl Client {
         &self,
         dep: &Deployment,
         timeout: Duration,
-        build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
+        wire: Wire<'_>,
     ) -> Result<(reqwest::Response, Exchange), Error> {
-        let token = bearer_token(dep).await?;
-        let http_req = build(&dep.target(token.as_deref()))?;
+        let http_req = match wire {
+            Wire::Built(r) => r,
+            Wire::NeedsToken(build) => {
+                let token = bearer_token(dep).await?;
+                build(&dep.target(token.as_deref()))?
+            }
+        };
         let started = Instant::now();
         let response = self.transport.send(dep, &http_req, timeout).await?;
         let ex = Exchange {
@@ -258,6 +270,92 @@ impl Client {
         };
         Ok((response, ex))
     }
+}
+
+type Build<'a> =
+    Box<dyn FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error> + Send + 'a>;
+
+/// An attempt's upstream request, built before the attempt's first `.await` where it
+/// can be: the attempt's future (moved through every router layer) then holds the wire
+/// request, not the much larger typed one.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the large variant is the common one; boxing it would allocate per call"
+)]
+pub(crate) enum Wire<'a> {
+    Built(http::Request<bytes::Bytes>),
+    /// The provider needs an OAuth token first (Vertex AI).
+    NeedsToken(Build<'a>),
+}
+
+impl<'a> Wire<'a> {
+    fn new(
+        dep: &Deployment,
+        build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error> + Send + 'a,
+    ) -> Result<Self, Error> {
+        if dep.google_auth.is_some() {
+            Ok(Self::NeedsToken(Box::new(build)))
+        } else {
+            Ok(Self::Built(build(&dep.target(None))?))
+        }
+    }
+}
+
+/// A chat attempt, prepared from the typed request without awaiting anything.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the large variant is the common one; boxing it would allocate per call"
+)]
+pub(crate) enum ChatStart {
+    Mocked(Box<MockCall>),
+    Send {
+        wire: Wire<'static>,
+        timeout: Duration,
+        include_usage: bool,
+    },
+}
+
+/// What a mocked chat attempt answers from.
+pub(crate) struct MockCall {
+    mock: crate::MockResponse,
+    model: String,
+    n: u32,
+    include_usage: bool,
+}
+
+/// Prepares a chat attempt on `dep`: the mock, or the parameter policy applied and the
+/// upstream request built.
+pub(crate) fn start_chat(
+    dep: &Deployment,
+    mut req: ChatRequest,
+    o: &RequestOverrides,
+    stream: bool,
+) -> Result<ChatStart, Error> {
+    if stream {
+        req.stream = Some(true);
+    }
+    let include_usage = req.include_usage();
+    if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+        return Ok(ChatStart::Mocked(Box::new(MockCall {
+            mock: mock.clone(),
+            n: req.n.unwrap_or(1),
+            model: req.model,
+            include_usage,
+        })));
+    }
+    prepare_chat(dep, &mut req, o)?;
+    let timeout = if stream {
+        stream_timeout(dep, o)
+    } else {
+        o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
+    };
+    let provider = dep.provider;
+    let wire = Wire::new(dep, move |t| provider.build_chat_request(&req, t))?;
+    Ok(ChatStart::Send {
+        wire,
+        timeout,
+        include_usage,
+    })
 }
 
 /// Applies the parameter policy and points the request at the deployment's model.

@@ -28,7 +28,8 @@ pub struct Deployment {
     pub params: ParamPolicy,
     pub capabilities: Capabilities,
     /// Registry entry (with config overrides), for prices and limits.
-    pub model_info: Option<ModelInfo>,
+    /// Shared: streams keep a copy of the deployment, and the entry is large.
+    pub model_info: Option<std::sync::Arc<ModelInfo>>,
     pub mock_response: Option<MockResponse>,
     /// Provider-specific connection settings (`vertex_project`, `vertex_location`, …).
     pub provider_params: llmux_types::JsonMap,
@@ -78,7 +79,8 @@ impl Deployment {
             .or_else(|| {
                 (!opts.model_info.is_empty())
                     .then(|| ModelInfo::default().with_overrides(&opts.model_info))
-            });
+            })
+            .map(std::sync::Arc::new);
         let capabilities =
             model_info
                 .as_ref()

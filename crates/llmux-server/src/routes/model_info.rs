@@ -329,7 +329,7 @@ fn model_info_json(d: &RouterDeployment) -> Map<String, Value> {
         .or_else(|| {
             d.deployment
                 .model_info
-                .as_ref()
+                .as_deref()
                 .filter(|i| !i.key.is_empty())
         });
     if let Some(Ok(Value::Object(fields))) = registry.map(serde_json::to_value) {

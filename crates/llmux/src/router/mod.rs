@@ -66,6 +66,7 @@ pub use hooks::{
 pub use state::{MemoryState, RedisConfig, RedisState, SharedState};
 pub use strategy::Strategy;
 
+use crate::client::start_chat;
 use crate::config::{ModelEntry, RouterSettings};
 use crate::{ChatStream, Client, CompletionStream, Reply};
 
@@ -280,19 +281,20 @@ impl Router {
 
     /// Routes one call: `call` makes one attempt on the deployment it is given (with
     /// that deployment's defaults applied to the request); the router does the rest.
-    pub async fn route<T, F, Fut>(
-        &self,
-        ctx: &CallContext,
-        model: &str,
-        request: RequestView<'_>,
+    pub fn route<'a, T, F, Fut>(
+        &'a self,
+        ctx: &'a CallContext,
+        model: &'a str,
+        request: RequestView<'a>,
         call: F,
-    ) -> Result<Routed<T>, Failed>
+    ) -> impl std::future::Future<Output = Result<Routed<T>, Failed>> + Send + 'a
     where
         T: Answer,
-        F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync,
-        Fut: std::future::Future<Output = Result<Reply<T>, Error>> + Send,
+        F: Fn(Arc<RouterDeployment>) -> Fut + Send + Sync + 'a,
+        Fut: std::future::Future<Output = Result<Reply<T>, Error>> + Send + 'a,
     {
-        pipeline::route(&self.inner, ctx, model, request, call).await
+        // Not an `async fn`: one future layer fewer to move on every call.
+        pipeline::route(&self.inner, ctx, model, request, call)
     }
 
     /// A chat completion through the router.
@@ -304,8 +306,10 @@ impl Router {
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
         self.route(ctx, &req.model, RequestView::Chat(&req), |d| {
-            let req = with_defaults(&req, &d.default_params);
-            async move { client.chat(&d.deployment, req?, o).await }
+            // Built before the attempt's future so that it holds the wire request only.
+            let start = with_defaults(&req, &d.default_params)
+                .and_then(|req| start_chat(&d.deployment, req, o, false));
+            async move { client.finish_chat(&d.deployment, start?).await }
         })
         .await
     }
@@ -320,8 +324,9 @@ impl Router {
         let client = &self.inner.client;
         let o = &ctx.keys.overrides;
         self.route(ctx, &req.model, RequestView::Chat(&req), |d| {
-            let req = with_defaults(&req, &d.default_params);
-            async move { client.chat_stream(&d.deployment, req?, o).await }
+            let start = with_defaults(&req, &d.default_params)
+                .and_then(|req| start_chat(&d.deployment, req, o, true));
+            async move { client.finish_chat_stream(&d.deployment, start?).await }
         })
         .await
     }
