@@ -37,6 +37,7 @@
 //! that does network I/O, timeouts and retries; the translation itself is the sans-IO
 //! `llmux-providers` crate.
 
+pub mod cache;
 mod client;
 pub mod config;
 mod deployment;

@@ -184,7 +184,9 @@ impl Config {
                 .filter(move |key| match section {
                     "litellm_settings" => {
                         !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
+                            && !matches!(key.as_str(), "cache" | "cache_params")
                     }
+                    "router_settings" => key.as_str() != "caching_groups",
                     "general_settings" => key.as_str() != "max_request_size_mb",
                     _ => true,
                 })
