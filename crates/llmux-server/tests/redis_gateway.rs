@@ -19,6 +19,9 @@
 #[path = "redis_gateway/support.rs"]
 mod support;
 
+#[path = "redis_gateway/cache.rs"]
+mod cache;
+
 use std::time::Duration;
 
 use llmux_mock::MockServer;

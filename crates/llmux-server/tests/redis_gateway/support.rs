@@ -109,6 +109,38 @@ impl RedisServer {
         false
     }
 
+    /// `DBSIZE` over a plain socket (0 when the server does not answer).
+    pub async fn dbsize(&self) -> u64 {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        tokio::task::spawn_blocking(move || {
+            let limit = Duration::from_secs(1);
+            let size = || -> std::io::Result<u64> {
+                let mut s = TcpStream::connect_timeout(&addr, limit)?;
+                s.set_read_timeout(Some(limit))?;
+                s.write_all(b"DBSIZE\r\n")?;
+                let mut buf = [0u8; 32];
+                let n = s.read(&mut buf)?;
+                let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
+                Ok(text.trim().trim_start_matches(':').parse().unwrap_or(0))
+            };
+            size().unwrap_or(0)
+        })
+        .await
+        .unwrap_or(0)
+    }
+
+    /// Waits until the server holds at least `n` keys.
+    pub async fn wait_for_keys(&self, n: u64, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.dbsize().await < n {
+            assert!(
+                Instant::now() < deadline,
+                "redis did not get {n} keys within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// `PING` over a plain socket, bounded by one second.
     pub async fn ping(&self) -> bool {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
@@ -363,6 +395,11 @@ impl Gateway {
     /// POSTs a one-message chat request for `model` and reads the whole answer.
     pub async fn chat(&self, model: &str) -> Reply {
         let body = json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+        self.post_chat(&body).await
+    }
+
+    /// POSTs `body` to `/v1/chat/completions` and reads the whole answer.
+    pub async fn post_chat(&self, body: &Value) -> Reply {
         let started = Instant::now();
         let resp = self
             .http
