@@ -47,6 +47,7 @@ mod mock;
 mod options;
 pub mod request_keys;
 pub mod router;
+pub mod secrets;
 mod shaping;
 mod stream;
 mod tokens;
