@@ -187,7 +187,10 @@ impl Config {
                             && !matches!(key.as_str(), "cache" | "cache_params")
                     }
                     "router_settings" => key.as_str() != "caching_groups",
-                    "general_settings" => key.as_str() != "max_request_size_mb",
+                    "general_settings" => !matches!(
+                        key.as_str(),
+                        "max_request_size_mb" | "key_management_system" | "key_management_settings"
+                    ),
                     _ => true,
                 })
                 .map(move |key| format!("{section}.{key}"))

@@ -67,7 +67,7 @@ pub trait SecretSource: Send + Sync + std::fmt::Debug {
 
 /// The environment: `NAME` is the variable.
 pub struct EnvSource {
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Env,
 }
 
 impl std::fmt::Debug for EnvSource {
@@ -88,7 +88,7 @@ impl SecretSource for EnvSource {
 /// The configured source, a TTL cache in front of it, and the environment behind it.
 pub struct SecretManager {
     source: Arc<dyn SecretSource>,
-    env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Env,
     cache: moka::sync::Cache<String, Arc<str>>,
 }
 
@@ -124,12 +124,7 @@ impl SecretManager {
         env: Env,
     ) -> Result<Self, SecretError> {
         let source: Arc<dyn SecretSource> = match system.unwrap_or("local") {
-            "local" | "environment" | "env" => Arc::new(EnvSource {
-                env: Box::new({
-                    let env = env.clone();
-                    move |n| env(n)
-                }),
-            }),
+            "local" | "environment" | "env" => Arc::new(EnvSource { env: env.clone() }),
             "files" => Arc::new(files::FileSource::new(key_management_settings)?),
             "hashicorp_vault" => Arc::new(vault::VaultSource::new(&env)?),
             "aws_secret_manager" => Arc::new(aws::AwsSource::new(&env)?),
