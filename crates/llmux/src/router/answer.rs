@@ -372,3 +372,75 @@ impl<T: StreamEvent> Stream for Tracked<T> {
 fn tracked<T: StreamEvent>(inner: EventStream<T>, tracker: StreamTracker) -> EventStream<T> {
     EventStream::from_stream(Tracked { inner, tracker })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::router::{Entrance, Identity, MemoryState};
+
+    /// Records each stream end: completed or not, and the events kept.
+    #[derive(Debug, Default)]
+    struct Ends(Mutex<Vec<(bool, Option<usize>)>>);
+
+    impl CallHook for Ends {
+        fn collects_stream(&self, _: &CallContext) -> bool {
+            true
+        }
+        fn on_stream_end(&self, _: &CallContext, end: &StreamEnd) {
+            let completed = matches!(end.status, StreamStatus::Completed);
+            let kept = end.streamed.as_ref().map(Vec::len);
+            self.0.lock().unwrap().push((completed, kept));
+        }
+    }
+
+    fn tracked_stream(
+        events: Vec<Result<ChatChunk, Error>>,
+        hook: &Arc<Ends>,
+    ) -> EventStream<ChatChunk> {
+        let hooks: Arc<[Arc<dyn CallHook>]> = vec![hook.clone() as Arc<dyn CallHook>].into();
+        let tracker = StreamTracker {
+            state: Arc::new(MemoryState::new()),
+            hooks,
+            ctx: Some(CallContext::new(Entrance::ChatCompletions, Identity::Open)),
+            deployment_id: "d".into(),
+            model_group: "g".into(),
+            request_started: Instant::now(),
+            attempt_started: Instant::now(),
+            first_event_after: None,
+            usage: None,
+            events: 0,
+            collected: Some(Vec::new()),
+            done: false,
+        };
+        tracked(
+            EventStream::from_stream(futures::stream::iter(events)),
+            tracker,
+        )
+    }
+
+    #[tokio::test]
+    async fn only_a_completed_stream_hands_its_events_to_the_hooks() {
+        let chunk = || {
+            Ok(serde_json::from_value::<ChatChunk>(serde_json::json!({
+                "id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                "choices": [{"index": 0, "delta": {"content": "x"}}]
+            }))
+            .unwrap())
+        };
+        let hook = Arc::new(Ends::default());
+        let mut done = tracked_stream(vec![chunk(), chunk()], &hook);
+        while done.next().await.is_some() {}
+        let mut failed = tracked_stream(
+            vec![chunk(), Err(Error::new(ErrorKind::InternalServer, "cut"))],
+            &hook,
+        );
+        while failed.next().await.is_some() {}
+        let mut abandoned = tracked_stream(vec![chunk(), chunk(), chunk()], &hook);
+        let _ = abandoned.next().await;
+        drop(abandoned);
+        let ends = hook.0.lock().unwrap().clone();
+        assert_eq!(ends, vec![(true, Some(2)), (false, None), (false, None)]);
+    }
+}
