@@ -363,3 +363,32 @@ async fn cache_routes_answer_503_when_no_cache_is_configured() {
             .contains("Cache not initialized")
     );
 }
+
+#[tokio::test]
+async fn caching_groups_share_answers_across_model_groups() {
+    let yaml = config("{type: local}")
+        .replace(
+            "  - model_name: embed",
+            "  - model_name: twin\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: \"{mock}/v1\"\n      api_key: k\n  - model_name: embed",
+        )
+        .replace("  num_retries: 0", "  num_retries: 0\n  caching_groups: [[gpt-alias, twin]]");
+    let gw = Gateway::try_start(&yaml, &|_| None, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    assert_miss(&chat_raw(&gw, BODY).await);
+    let twin = chat_raw(&gw, &BODY.replace("gpt-alias", "twin")).await;
+    assert_hit(&twin);
+    assert_eq!(
+        upstream_chats(&gw),
+        1,
+        "the twin group was answered from gpt-alias's entry"
+    );
+    assert_eq!(
+        twin.json()["model"],
+        "twin",
+        "the answer names the group asked for"
+    );
+    // The broken group is in no caching group: its own key.
+    let other = chat_raw(&gw, &BODY.replace("gpt-alias", "broken")).await;
+    assert_miss(&other);
+}
