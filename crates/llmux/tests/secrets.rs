@@ -70,6 +70,7 @@ fn bearer(h: &HeaderMap) -> Option<&str> {
 #[derive(Clone, Default)]
 struct Vault {
     reads: Arc<AtomicUsize>,
+    addr: Arc<Mutex<String>>,
 }
 
 const VAULT_TOKEN: &str = "hvs.good-token";
@@ -131,7 +132,9 @@ async fn vault_fake() -> (String, Vault) {
             ),
         )
         .with_state(state.clone());
-    (serve(app).await, state)
+    let addr = serve(app).await;
+    addr.clone_into(&mut state.addr.lock().unwrap());
+    (addr, state)
 }
 
 #[tokio::test]
@@ -163,6 +166,26 @@ async fn vault_kv2_with_a_token_reads_cached_and_falls_back_to_the_environment()
     );
     assert_eq!(m.get("NOWHERE").await.unwrap(), None);
     assert!(!format!("{m:?}").contains(VAULT_TOKEN));
+    // With hosted_keys, other names are never asked of Vault.
+    let env = env_of(&[
+        ("HCP_VAULT_ADDR", m_addr(&vault)),
+        ("HCP_VAULT_TOKEN", VAULT_TOKEN.into()),
+        ("HCP_VAULT_PATH_PREFIX", "llmux".into()),
+    ]);
+    let mut settings = Map::new();
+    settings.insert("hosted_keys".into(), json!(["SOMETHING_ELSE"]));
+    let m = SecretManager::from_settings(Some("hashicorp_vault"), &settings, env).unwrap();
+    let before = vault.reads.load(Ordering::SeqCst);
+    assert_eq!(m.get("OPENAI_API_KEY").await.unwrap(), None);
+    assert_eq!(
+        vault.reads.load(Ordering::SeqCst),
+        before,
+        "not a hosted key: Vault not asked"
+    );
+}
+
+fn m_addr(v: &Vault) -> String {
+    v.addr.lock().unwrap().clone()
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@
 //! | `google_secret_manager` | Google Secret Manager | `GOOGLE_SECRET_MANAGER_PROJECT_ID`, `GOOGLE_APPLICATION_CREDENTIALS`, `GOOGLE_SECRET_MANAGER_ENDPOINT` (llmux's, for a private endpoint) |
 //!
 //! A name the manager does not hold falls back to the environment, as LiteLLM's
-//! `get_secret` does. Values are cached for [`SECRET_TTL`]. Credentials are checked when
+//! `get_secret` does; with `key_management_settings.hosted_keys`, only those names are
+//! asked of the manager. Values are cached for [`SECRET_TTL`]. Credentials are checked when
 //! the manager is built: a refused one is an error naming the setting, never the value.
 //! No value appears in a `Debug` output, a log line or an error.
 
@@ -88,6 +89,8 @@ impl SecretSource for EnvSource {
 /// The configured source, a TTL cache in front of it, and the environment behind it.
 pub struct SecretManager {
     source: Arc<dyn SecretSource>,
+    /// `key_management_settings.hosted_keys`: only these names go to the manager.
+    hosted_keys: Option<Vec<String>>,
     env: Env,
     cache: moka::sync::Cache<String, Arc<str>>,
 }
@@ -139,12 +142,36 @@ impl SecretManager {
                 ));
             }
         };
-        Ok(Self::with_source(source, env))
+        let hosted_keys = match key_management_settings.get("hosted_keys") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        SecretError::new(
+                            "general_settings.key_management_settings.hosted_keys",
+                            "expected a list of names",
+                        )
+                    })?,
+            ),
+            Some(_) => {
+                return Err(SecretError::new(
+                    "general_settings.key_management_settings.hosted_keys",
+                    "expected a list of names",
+                ));
+            }
+        };
+        let mut manager = Self::with_source(source, env);
+        manager.hosted_keys = hosted_keys;
+        Ok(manager)
     }
 
     pub fn with_source(source: Arc<dyn SecretSource>, env: Env) -> Self {
         Self {
             source,
+            hosted_keys: None,
             env,
             cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)
@@ -168,10 +195,16 @@ impl SecretManager {
         if let Some(v) = self.cache.get(name) {
             return Ok(Some(v.to_string()));
         }
-        let value = match self.source.fetch(name).await? {
-            Some(v) => Some(v),
-            None => (self.env)(name),
+        let hosted = self
+            .hosted_keys
+            .as_ref()
+            .is_none_or(|keys| keys.iter().any(|k| k == name));
+        let fetched = if hosted {
+            self.source.fetch(name).await?
+        } else {
+            None
         };
+        let value = fetched.or_else(|| (self.env)(name));
         if let Some(v) = &value {
             self.cache.insert(name.to_owned(), Arc::from(v.as_str()));
         }
