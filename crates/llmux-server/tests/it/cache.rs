@@ -192,6 +192,13 @@ async fn no_store_skips_the_write_and_no_cache_skips_the_lookup() {
     off["caching"] = json!(false);
     assert_miss(&gw.chat(&off).await);
     assert_eq!(upstream_chats(&gw), 4);
+    // A request's own mock answer is neither stored nor served a cached real one.
+    let mut mocked: Value = serde_json::from_str(BODY).unwrap();
+    mocked["mock_response"] = json!("a mock");
+    let r = gw.chat(&mocked).await;
+    assert_miss(&r);
+    assert_eq!(r.json()["choices"][0]["message"]["content"], "a mock");
+    assert_hit(&chat_raw(&gw, BODY).await);
     // A bad control is the client's mistake.
     let bad = chat_raw(&gw, &with_cache(json!({"ttl": "soon"}))).await;
     bad.assert_error(400, "invalid_request_error");

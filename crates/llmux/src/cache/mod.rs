@@ -103,7 +103,13 @@ impl ResponseCache {
     fn key_for(&self, ctx: &CallContext, request: RequestView<'_>) -> Option<String> {
         let s = &self.settings;
         let c = &ctx.keys.cache;
-        if ctx.keys.caching == Some(false)
+        // A request's own mock answers are not the model's: never stored, never served
+        // from another request's real answer.
+        let mocked = ctx.keys.overrides.mock_response.is_some()
+            || ctx.keys.mock_failure.is_some()
+            || ctx.keys.mock_timeout;
+        if mocked
+            || ctx.keys.caching == Some(false)
             || (s.opt_in && !c.use_cache)
             || !s.caches(ctx.entrance.call_type())
         {
