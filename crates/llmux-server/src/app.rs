@@ -12,7 +12,8 @@
 //! need the master key too: `/health` (a real minimal call to every deployment, at most
 //! `HEALTH_CHECK_CONCURRENCY` (`routes/health.rs`) at once, secrets never shown),
 //! `/health/readiness/details`, and `/v1/model/info` (`/model/info`: every deployment,
-//! credentials dropped or masked as LiteLLM does).
+//! credentials dropped or masked as LiteLLM does), and the cache's `/cache/ping`,
+//! `/cache/delete` and `/cache/flushall`.
 //!
 //! Routes answer in their API's format: OpenAI's for `/v1/chat/completions`,
 //! `/v1/completions`, `/v1/embeddings` and `/v1/models`; Anthropic's for the
@@ -27,7 +28,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::routes::{chat, completions, embeddings, health, messages, model_info, models};
+use crate::routes::{cache, chat, completions, embeddings, health, messages, model_info, models};
 use crate::state::AppState;
 
 /// The gateway's router over `state`.
@@ -63,6 +64,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health::health))
         .route("/v1/model/info", get(model_info::model_info))
         .route("/model/info", get(model_info::model_info))
+        .route("/cache/ping", get(cache::ping))
+        .route("/cache/delete", post(cache::delete))
+        .route("/cache/flushall", post(cache::flushall))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

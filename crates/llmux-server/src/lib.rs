@@ -10,6 +10,7 @@ mod auth;
 pub mod config;
 pub mod error;
 mod routes;
+pub mod secrets;
 pub mod state;
 
 pub use app::router;

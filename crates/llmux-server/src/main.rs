@@ -58,8 +58,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let env: llmux::secrets::Env = std::sync::Arc::new(|name: &str| std::env::var(name).ok());
     let mut config = match &cli.config {
-        Some(path) => Config::from_path(path)?,
+        Some(path) => llmux_server::secrets::load_config(path, env, &runtime)?,
         None => Config::default(),
     };
     if let Some(model) = &cli.model {
@@ -83,9 +87,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let addr: SocketAddr = format!("{}:{}", cli.host, cli.port).parse()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     runtime.block_on(async {
         // Inside the runtime: a Redis-backed router starts connecting as it is built.
         let state = AppState::from_config(&config, &|name| std::env::var(name).ok())?;

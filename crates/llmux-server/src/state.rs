@@ -2,8 +2,10 @@
 //! state), the master key and the body limit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use llmux::Router;
+use llmux::cache::{CacheSettings, Clock, ResponseCache, SystemClock};
 use llmux::config::RouterSettings;
 use llmux::router::{DeploymentDefaults, RouterOptions, deployment::secs};
 use serde_json::Value;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub router: Router,
     pub master_key: Option<String>,
     pub max_request_bytes: usize,
+    /// The response cache (`litellm_settings.cache`), also one of the router's hooks.
+    pub cache: Option<Arc<ResponseCache>>,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -57,9 +61,24 @@ impl AppState {
     pub fn with_options(
         config: &Config,
         env: &dyn Fn(&str) -> Option<String>,
+        options: RouterOptions,
+    ) -> Result<Self, StartupError> {
+        Self::with_cache_clock(config, env, options, Arc::new(SystemClock))
+    }
+
+    /// As [`AppState::with_options`], the response cache reading `clock` (tests move
+    /// time on with a [`llmux::cache::ManualClock`]).
+    pub fn with_cache_clock(
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
         mut options: RouterOptions,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let settings = router_settings(config)?;
+        let cache = response_cache(config, env, clock)?;
+        if let Some(c) = &cache {
+            options.hooks.push(c.clone());
+        }
         let ls = &config.litellm_settings;
         options.defaults = DeploymentDefaults {
             drop_params: ls.drop_params,
@@ -89,6 +108,7 @@ impl AppState {
                 .clone()
                 .filter(|k| !k.is_empty()),
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
+            cache,
         })
     }
 
@@ -100,6 +120,75 @@ impl AppState {
     /// Model names whose every entry failed to resolve, with the reason.
     pub fn unavailable(&self) -> &HashMap<String, llmux::Error> {
         &self.router.groups().unavailable
+    }
+}
+
+/// The response cache `litellm_settings.cache` asks for (`cache_params` says which), or
+/// `None`. A disk cache opens its file now; a Redis one starts connecting.
+fn response_cache(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<Arc<ResponseCache>>, StartupError> {
+    let ls = &config.litellm_settings.extra;
+    let on = match ls.get("cache") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            return Err(StartupError {
+                path: "litellm_settings.cache".into(),
+                message: format!("expected true or false, got {v}"),
+            });
+        }
+    };
+    if !on {
+        return Ok(None);
+    }
+    let params = match ls.get("cache_params") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(v) => {
+            return Err(StartupError {
+                path: "litellm_settings.cache_params".into(),
+                message: format!("expected a mapping, got {v}"),
+            });
+        }
+    };
+    let groups = caching_groups(config)?;
+    let (settings, ignored) =
+        CacheSettings::from_params(params, groups, env).map_err(|e| StartupError {
+            path: e.path,
+            message: e.message,
+        })?;
+    if !ignored.is_empty() {
+        tracing::warn!(
+            "cache_params keys llmux does not act on (ignored): {}",
+            ignored.join(", ")
+        );
+    }
+    let kind = settings.kind;
+    let path = match kind {
+        llmux::cache::CacheType::Disk => "litellm_settings.cache_params.disk_cache_dir",
+        _ => "litellm_settings.cache_params",
+    };
+    let cache = ResponseCache::open(settings, clock).map_err(|e| StartupError {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    tracing::info!(cache_type = kind.name(), "response cache on");
+    Ok(Some(Arc::new(cache)))
+}
+
+/// `router_settings.caching_groups`: `[["gpt-a", "gpt-b"], …]`.
+fn caching_groups(config: &Config) -> Result<Vec<Vec<String>>, StartupError> {
+    match config.router_settings.extra.get("caching_groups") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| StartupError {
+            path: "router_settings.caching_groups".into(),
+            message: format!("expected lists of model group names: {e}"),
+        }),
     }
 }
 

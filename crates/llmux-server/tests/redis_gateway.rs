@@ -16,8 +16,15 @@
 //! Without `redis-server` on `PATH` the tests print a note and pass, unless `CI` is set
 //! or `LLMUX_REQUIRE_REDIS=1`: then they fail, so CI cannot go green without running them.
 
+#[allow(
+    dead_code,
+    reason = "shared with secrets_gateway.rs, which uses other parts"
+)]
 #[path = "redis_gateway/support.rs"]
 mod support;
+
+#[path = "redis_gateway/cache.rs"]
+mod cache;
 
 use std::time::Duration;
 

@@ -539,7 +539,7 @@ fn oauth_error_text(body: &[u8]) -> String {
 }
 
 /// `application/x-www-form-urlencoded` (WHATWG URL, "urlencoded serializer").
-fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     fn push_encoded(out: &mut String, s: &str) {
         for b in s.bytes() {
             match b {

@@ -37,6 +37,7 @@
 //! that does network I/O, timeouts and retries; the translation itself is the sans-IO
 //! `llmux-providers` crate.
 
+pub mod cache;
 mod client;
 pub mod config;
 mod deployment;
@@ -46,6 +47,7 @@ mod mock;
 mod options;
 pub mod request_keys;
 pub mod router;
+pub mod secrets;
 mod shaping;
 mod stream;
 mod tokens;

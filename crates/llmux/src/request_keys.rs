@@ -15,6 +15,7 @@ use llmux_types::{Error, JsonMap};
 use serde_json::Value;
 
 use crate::MockResponse;
+use crate::cache::CacheControls;
 use crate::config::RetryPolicy;
 
 /// A fallback list as LiteLLM's router settings write it: `[{"group": ["a", "b"]}]`.
@@ -53,8 +54,11 @@ pub struct RequestKeys {
     pub mock_delay: Option<Duration>,
     /// `tags` (body or `metadata.tags`): tag-based routing.
     pub tags: Vec<String>,
-    /// `cache` / `caching` controls, carried for the cache.
-    pub cache: Option<Value>,
+    /// `cache`: the per-request controls of the response cache.
+    pub cache: CacheControls,
+    /// `caching`: `false` keeps this request away from the response cache, `true` asks
+    /// for it.
+    pub caching: Option<bool>,
     pub session_id: Option<String>,
     pub trace_id: Option<String>,
 }
@@ -104,8 +108,8 @@ pub const KEYS: &[(&str, Disposition)] = &[
     ("mock_timeout", Disposition::Acted),
     ("mock_delay", Disposition::Acted),
     ("tags", Disposition::Acted),
-    ("cache", Disposition::Warned),
-    ("caching", Disposition::Warned),
+    ("cache", Disposition::Acted),
+    ("caching", Disposition::Acted),
     ("no-log", Disposition::Warned),
     ("litellm_session_id", Disposition::Warned),
     ("litellm_trace_id", Disposition::Warned),
@@ -256,10 +260,11 @@ impl RequestKeys {
                 mock_timeout: take_bool(extra, "mock_timeout")?.unwrap_or(false),
                 mock_delay: take_secs_or_zero(extra, "mock_delay")?,
                 tags,
-                cache: extra
-                    .remove("cache")
-                    .or_else(|| extra.get("caching").cloned())
-                    .filter(|v| !v.is_null()),
+                cache: match extra.remove("cache") {
+                    None | Some(Value::Null) => CacheControls::default(),
+                    Some(v) => CacheControls::parse(&v)?,
+                },
+                caching: take_bool(extra, "caching")?,
                 session_id: extra
                     .get("litellm_session_id")
                     .and_then(Value::as_str)
@@ -269,9 +274,6 @@ impl RequestKeys {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
             };
-        if keys.cache.is_some() {
-            warn_once("cache");
-        }
         for (key, d) in KEYS {
             if *d == Disposition::Warned && extra.remove(*key).is_some() {
                 warn_once(key);

@@ -184,8 +184,13 @@ impl Config {
                 .filter(move |key| match section {
                     "litellm_settings" => {
                         !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
+                            && !matches!(key.as_str(), "cache" | "cache_params")
                     }
-                    "general_settings" => key.as_str() != "max_request_size_mb",
+                    "router_settings" => key.as_str() != "caching_groups",
+                    "general_settings" => !matches!(
+                        key.as_str(),
+                        "max_request_size_mb" | "key_management_system" | "key_management_settings"
+                    ),
                     _ => true,
                 })
                 .map(move |key| format!("{section}.{key}"))

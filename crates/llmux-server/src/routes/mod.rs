@@ -5,6 +5,7 @@
 //! ([`llmux::Router`]); [`Call::json`] / [`Call::sse`] / [`Call::failed`] turn what the
 //! router returns into LiteLLM's answers and headers.
 
+pub(crate) mod cache;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
@@ -100,6 +101,10 @@ impl Call {
             }
         }
         insert(h, "x-litellm-call-id", &self.ctx.call_id);
+        // LiteLLM sets `x-litellm-cache-key` on hits only: it is the hit marker.
+        if let Some(hit) = self.ctx.cache.get().filter(|c| c.hit) {
+            insert(h, "x-litellm-cache-key", &hit.key);
+        }
         if let Some(d) = &routed.deployment {
             insert(h, "x-litellm-model-id", &d.id);
         }

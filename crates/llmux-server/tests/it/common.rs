@@ -45,6 +45,8 @@ pub struct Gateway {
     pub mock: MockServer,
     pub base: String,
     pub http: reqwest::Client,
+    /// The gateway's state (its response cache, its router).
+    pub state: Arc<llmux_server::AppState>,
     server: JoinHandle<std::io::Result<()>>,
 }
 
@@ -64,20 +66,38 @@ impl Gateway {
     /// As [`Gateway::start`], resolving `os.environ/NAME` (and provider key variables)
     /// with `env`.
     pub async fn start_with_env(yaml_template: &str, env: &dyn Fn(&str) -> Option<String>) -> Self {
+        Self::try_start(yaml_template, env, Arc::new(llmux::cache::SystemClock))
+            .await
+            .expect("state builds")
+    }
+
+    /// As [`Gateway::start_with_env`], the response cache on `clock`; the start-up error
+    /// when the state cannot be built.
+    pub async fn try_start(
+        yaml_template: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        clock: Arc<dyn llmux::cache::Clock>,
+    ) -> Result<Self, llmux_server::StartupError> {
         let mock = MockServer::start().await.expect("mock upstream starts");
         let yaml = yaml_template.replace("{mock}", &mock.url());
         let config = Config::from_yaml_str(&yaml, env).expect("test config loads");
-        let state = llmux_server::AppState::from_config(&config, env).expect("state builds");
-        let app = llmux_server::router(Arc::new(state));
+        let state = Arc::new(llmux_server::AppState::with_cache_clock(
+            &config,
+            env,
+            llmux::router::RouterOptions::default(),
+            clock,
+        )?);
+        let app = llmux_server::router(state.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(axum::serve(listener, app).into_future());
-        Self {
+        Ok(Self {
             mock,
             base,
             http: client(),
+            state,
             server,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {

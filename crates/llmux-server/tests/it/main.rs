@@ -9,6 +9,7 @@
 //! 127.0.0.1 and every request is bounded by [`common::CLIENT_TIMEOUT`].
 
 mod auth;
+mod cache;
 mod chat;
 mod common;
 mod endpoints;

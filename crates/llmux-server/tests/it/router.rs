@@ -616,7 +616,7 @@ async fn no_litellm_request_key_vanishes() {
         "fallbacks" | "tags" | "additional_drop_params" | "allowed_openai_params" => json!([]),
         "context_window_fallbacks" | "content_policy_fallbacks" => json!([]),
         "metadata" | "litellm_metadata" | "retry_policy" | "cache" => json!({}),
-        "drop_params" => json!(true),
+        "drop_params" | "caching" => json!(true),
         "disable_fallbacks"
         | "mock_timeout"
         | "mock_testing_fallbacks"

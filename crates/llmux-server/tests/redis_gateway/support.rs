@@ -109,6 +109,38 @@ impl RedisServer {
         false
     }
 
+    /// `DBSIZE` over a plain socket (0 when the server does not answer).
+    pub async fn dbsize(&self) -> u64 {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        tokio::task::spawn_blocking(move || {
+            let limit = Duration::from_secs(1);
+            let size = || -> std::io::Result<u64> {
+                let mut s = TcpStream::connect_timeout(&addr, limit)?;
+                s.set_read_timeout(Some(limit))?;
+                s.write_all(b"DBSIZE\r\n")?;
+                let mut buf = [0u8; 32];
+                let n = s.read(&mut buf)?;
+                let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
+                Ok(text.trim().trim_start_matches(':').parse().unwrap_or(0))
+            };
+            size().unwrap_or(0)
+        })
+        .await
+        .unwrap_or(0)
+    }
+
+    /// Waits until the server holds at least `n` keys.
+    pub async fn wait_for_keys(&self, n: u64, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.dbsize().await < n {
+            assert!(
+                Instant::now() < deadline,
+                "redis did not get {n} keys within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// `PING` over a plain socket, bounded by one second.
     pub async fn ping(&self) -> bool {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
@@ -254,17 +286,30 @@ impl Gateway {
     /// Starts `llmux --config {yaml}` on a free port and waits until it answers
     /// `/health/liveliness` and has connected to Redis.
     pub async fn start(name: &str, scratch: &Scratch, yaml: &str) -> Self {
+        Self::start_with(name, scratch, yaml, &[], Some(LOG_CONNECTED)).await
+    }
+
+    /// As [`Gateway::start`], with `envs` set for the process, waiting for `ready_log`
+    /// (when given) after it answers.
+    pub async fn start_with(
+        name: &str,
+        scratch: &Scratch,
+        yaml: &str,
+        envs: &[(&str, String)],
+        ready_log: Option<&str>,
+    ) -> Self {
         let config = scratch.write(&format!("{name}.yaml"), yaml);
         let mut last = String::new();
         // The free port may be taken before the gateway binds it: try another.
         for attempt in 0..3 {
             let port = free_port();
             let log = scratch.dir.join(format!("{name}.{attempt}.stderr"));
-            let mut gw = Self::spawn(name, &config, port, &log);
+            let mut gw = Self::spawn(name, &config, port, &log, envs);
             match gw.wait_alive(Duration::from_secs(20)).await {
                 Start::Alive => {
-                    gw.wait_for_log(LOG_CONNECTED, Duration::from_secs(10))
-                        .await;
+                    if let Some(needle) = ready_log {
+                        gw.wait_for_log(needle, Duration::from_secs(10)).await;
+                    }
                     return gw;
                 }
                 Start::Exited(stderr) if stderr.contains("in use") => last = stderr,
@@ -274,7 +319,23 @@ impl Gateway {
         panic!("{name} found no free port in 3 tries:\n{last}");
     }
 
-    fn spawn(name: &str, config: &Path, port: u16, log: &Path) -> Self {
+    /// Starts a gateway that must fail to start; its stderr.
+    pub async fn start_failing(
+        name: &str,
+        scratch: &Scratch,
+        yaml: &str,
+        envs: &[(&str, String)],
+    ) -> String {
+        let config = scratch.write(&format!("{name}.yaml"), yaml);
+        let log = scratch.dir.join(format!("{name}.stderr"));
+        let mut gw = Self::spawn(name, &config, free_port(), &log, envs);
+        match gw.wait_alive(Duration::from_secs(20)).await {
+            Start::Exited(stderr) => stderr,
+            Start::Alive => panic!("{name} started, but was to fail:\n{}", gw.log()),
+        }
+    }
+
+    fn spawn(name: &str, config: &Path, port: u16, log: &Path, envs: &[(&str, String)]) -> Self {
         let stderr = File::create(log).unwrap();
         let port_arg = port.to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_llmux"));
@@ -283,7 +344,8 @@ impl Gateway {
             .args(["--port", &port_arg, "--host", "127.0.0.1"])
             .env("LLMUX_LOG", LOG_FILTER)
             .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost");
+            .env("no_proxy", "127.0.0.1,localhost")
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())));
         for var in [
             "HTTP_PROXY",
             "HTTPS_PROXY",
@@ -363,6 +425,11 @@ impl Gateway {
     /// POSTs a one-message chat request for `model` and reads the whole answer.
     pub async fn chat(&self, model: &str) -> Reply {
         let body = json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+        self.post_chat(&body).await
+    }
+
+    /// POSTs `body` to `/v1/chat/completions` and reads the whole answer.
+    pub async fn post_chat(&self, body: &Value) -> Reply {
         let started = Instant::now();
         let resp = self
             .http

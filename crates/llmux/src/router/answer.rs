@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::CallContext;
-use super::hooks::{CallHook, StreamEnd, StreamStatus};
+use super::hooks::{AnswerJson, CallHook, MAX_COLLECTED_EVENTS, StreamEnd, StreamStatus};
 use super::state::{SharedState, Success, now_ms};
 use crate::{EventStream, MessagesAnswer, TokenCount};
 
@@ -50,6 +50,17 @@ pub trait Answer: Send + Sized + 'static {
 
     /// An answer a pre-call hook made (a cache hit).
     fn from_hook(value: Value) -> Result<Self, Error>;
+
+    /// A whole answer as JSON, for the success hooks (the cache); `None` for streams.
+    fn to_json(&self) -> Option<Value> {
+        None
+    }
+}
+
+impl<T: Answer> AnswerJson for T {
+    fn to_json(&self) -> Option<Value> {
+        Answer::to_json(self)
+    }
 }
 
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
@@ -79,6 +90,9 @@ impl Answer for ChatResponse {
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)
     }
+    fn to_json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
+    }
 }
 
 impl Answer for CompletionResponse {
@@ -91,6 +105,9 @@ impl Answer for CompletionResponse {
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)
     }
+    fn to_json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
+    }
 }
 
 impl Answer for EmbeddingResponse {
@@ -99,6 +116,9 @@ impl Answer for EmbeddingResponse {
     }
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)
+    }
+    fn to_json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
     }
 }
 
@@ -159,22 +179,40 @@ impl Answer for MessagesAnswer {
             .map(|b| Self::Json(Bytes::from(b)))
             .map_err(|e| Error::new(ErrorKind::InternalServer, e.to_string()))
     }
+    fn to_json(&self) -> Option<Value> {
+        match self {
+            Self::Json(body) => serde_json::from_slice(body).ok(),
+            Self::Stream(_) => None,
+        }
+    }
 }
 
 /// An event of a stream the router tracks: what usage it reports.
 pub trait StreamEvent: Send + 'static {
     fn usage(&self) -> Option<&Usage>;
+
+    /// The event as JSON, for a hook that keeps the stream (the cache); `None` when it
+    /// cannot be replayed from JSON.
+    fn to_json(&self) -> Option<Value> {
+        None
+    }
 }
 
 impl StreamEvent for ChatChunk {
     fn usage(&self) -> Option<&Usage> {
         self.usage.as_ref()
     }
+    fn to_json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
+    }
 }
 
 impl StreamEvent for CompletionResponse {
     fn usage(&self) -> Option<&Usage> {
         self.usage.as_ref()
+    }
+    fn to_json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
     }
 }
 
@@ -229,6 +267,8 @@ pub struct StreamTracker {
     pub(super) first_event_after: Option<Duration>,
     pub(super) usage: Option<Usage>,
     pub(super) events: u64,
+    /// The events as JSON while a hook wants them; `None` once one cannot be kept.
+    pub(super) collected: Option<Vec<Value>>,
     pub(super) done: bool,
 }
 
@@ -240,6 +280,12 @@ impl StreamTracker {
         }
         if let Some(u) = event.usage() {
             self.usage = Some(u.clone());
+        }
+        if let Some(kept) = &mut self.collected {
+            match event.to_json() {
+                Some(v) if kept.len() < MAX_COLLECTED_EVENTS => kept.push(v),
+                _ => self.collected = None,
+            }
         }
     }
 
@@ -274,6 +320,10 @@ impl StreamTracker {
             }
             StreamStatus::ClientGone => self.state.release(&self.deployment_id),
         }
+        let streamed = match status {
+            StreamStatus::Completed => self.collected.take(),
+            _ => None,
+        };
         if let Some(ctx) = &self.ctx {
             let end = StreamEnd {
                 model_group: self.model_group.clone(),
@@ -283,6 +333,7 @@ impl StreamTracker {
                 time_to_first_token: self.first_event_after,
                 events: self.events,
                 elapsed: self.request_started.elapsed(),
+                streamed,
             };
             for hook in self.hooks.iter() {
                 hook.on_stream_end(ctx, &end);
@@ -320,4 +371,76 @@ impl<T: StreamEvent> Stream for Tracked<T> {
 
 fn tracked<T: StreamEvent>(inner: EventStream<T>, tracker: StreamTracker) -> EventStream<T> {
     EventStream::from_stream(Tracked { inner, tracker })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::router::{Entrance, Identity, MemoryState};
+
+    /// Records each stream end: completed or not, and the events kept.
+    #[derive(Debug, Default)]
+    struct Ends(Mutex<Vec<(bool, Option<usize>)>>);
+
+    impl CallHook for Ends {
+        fn collects_stream(&self, _: &CallContext) -> bool {
+            true
+        }
+        fn on_stream_end(&self, _: &CallContext, end: &StreamEnd) {
+            let completed = matches!(end.status, StreamStatus::Completed);
+            let kept = end.streamed.as_ref().map(Vec::len);
+            self.0.lock().unwrap().push((completed, kept));
+        }
+    }
+
+    fn tracked_stream(
+        events: Vec<Result<ChatChunk, Error>>,
+        hook: &Arc<Ends>,
+    ) -> EventStream<ChatChunk> {
+        let hooks: Arc<[Arc<dyn CallHook>]> = vec![hook.clone() as Arc<dyn CallHook>].into();
+        let tracker = StreamTracker {
+            state: Arc::new(MemoryState::new()),
+            hooks,
+            ctx: Some(CallContext::new(Entrance::ChatCompletions, Identity::Open)),
+            deployment_id: "d".into(),
+            model_group: "g".into(),
+            request_started: Instant::now(),
+            attempt_started: Instant::now(),
+            first_event_after: None,
+            usage: None,
+            events: 0,
+            collected: Some(Vec::new()),
+            done: false,
+        };
+        tracked(
+            EventStream::from_stream(futures::stream::iter(events)),
+            tracker,
+        )
+    }
+
+    #[tokio::test]
+    async fn only_a_completed_stream_hands_its_events_to_the_hooks() {
+        let chunk = || {
+            Ok(serde_json::from_value::<ChatChunk>(serde_json::json!({
+                "id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                "choices": [{"index": 0, "delta": {"content": "x"}}]
+            }))
+            .unwrap())
+        };
+        let hook = Arc::new(Ends::default());
+        let mut done = tracked_stream(vec![chunk(), chunk()], &hook);
+        while done.next().await.is_some() {}
+        let mut failed = tracked_stream(
+            vec![chunk(), Err(Error::new(ErrorKind::InternalServer, "cut"))],
+            &hook,
+        );
+        while failed.next().await.is_some() {}
+        let mut abandoned = tracked_stream(vec![chunk(), chunk(), chunk()], &hook);
+        let _ = abandoned.next().await;
+        drop(abandoned);
+        let ends = hook.0.lock().unwrap().clone();
+        assert_eq!(ends, vec![(true, Some(2)), (false, None), (false, None)]);
+    }
 }

@@ -1,6 +1,7 @@
 //! The per-request context: built once at the entrance, read by the router, the hooks
 //! and (later) the cache, the loggers and the key checks.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -60,6 +61,18 @@ pub struct CallContext {
     pub user: Option<String>,
     /// LiteLLM's keys from the body (fallbacks, retries, mocks, tags, metadata, …).
     pub keys: RequestKeys,
+    /// What the response cache made of this call, set once by its pre-call hook: read by
+    /// its success hooks (where to store) and by the entrance (`x-litellm-cache-key`).
+    pub cache: OnceLock<CacheLookup>,
+}
+
+/// The response cache's verdict on one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheLookup {
+    /// `{namespace}:{sha256}`.
+    pub key: String,
+    /// The answer came from the cache.
+    pub hit: bool,
 }
 
 impl CallContext {
@@ -72,6 +85,7 @@ impl CallContext {
             identity,
             user: None,
             keys: RequestKeys::default(),
+            cache: OnceLock::new(),
         }
     }
 

@@ -48,6 +48,20 @@ pub struct CallSuccess<'a> {
     pub fallbacks: u32,
     /// From the start of the request to the answer (first event for streams).
     pub elapsed: Duration,
+    /// The answer itself, turned into JSON only when a hook asks (the cache stores it).
+    pub answer: &'a dyn AnswerJson,
+}
+
+/// An answer a hook may read as JSON: whole answers are, streams are not (their events
+/// come with [`StreamEnd::streamed`]).
+pub trait AnswerJson {
+    fn to_json(&self) -> Option<Value>;
+}
+
+impl std::fmt::Debug for dyn AnswerJson + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<answer>")
+    }
 }
 
 /// A call that failed after every retry and fallback.
@@ -87,7 +101,14 @@ pub struct StreamEnd {
     pub events: u64,
     /// From the start of the request to the end.
     pub elapsed: Duration,
+    /// Every event as JSON, in order: only for a completed stream, only when a hook asked
+    /// for them ([`CallHook::collects_stream`]) and the stream stayed under
+    /// [`MAX_COLLECTED_EVENTS`].
+    pub streamed: Option<Vec<Value>>,
 }
+
+/// Longest stream whose events are kept for a hook (the cache stores streams whole).
+pub const MAX_COLLECTED_EVENTS: usize = 16_384;
 
 /// One consumer of the pipeline's events.
 pub trait CallHook: Send + Sync + std::fmt::Debug {
@@ -106,4 +127,10 @@ pub trait CallHook: Send + Sync + std::fmt::Debug {
 
     /// Fires once per stream, also when the client goes away.
     fn on_stream_end(&self, _ctx: &CallContext, _end: &StreamEnd) {}
+
+    /// Whether this call's stream events are to be kept for [`CallHook::on_stream_end`]
+    /// ([`StreamEnd::streamed`]); asked once per stream, when it opens.
+    fn collects_stream(&self, _ctx: &CallContext) -> bool {
+        false
+    }
 }

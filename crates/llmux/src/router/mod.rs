@@ -57,11 +57,11 @@ use llmux_types::{
 };
 
 pub use answer::{Answer, StreamEvent, StreamTracker};
-pub use context::{CallContext, Entrance, Identity};
+pub use context::{CacheLookup, CallContext, Entrance, Identity};
 pub use deployment::{DeploymentDefaults, NON_REQUEST_KEYS, RouterDeployment};
 pub use groups::{Group, Groups, Resolved};
 pub use hooks::{
-    CallFailure, CallHook, CallSuccess, PreCall, RequestView, StreamEnd, StreamStatus,
+    AnswerJson, CallFailure, CallHook, CallSuccess, PreCall, RequestView, StreamEnd, StreamStatus,
 };
 pub use state::{MemoryState, RedisConfig, RedisState, SharedState};
 pub use strategy::Strategy;

@@ -190,6 +190,7 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
                 retries: routed.retries,
                 fallbacks: routed.fallbacks,
                 elapsed: ctx.started.elapsed(),
+                answer: &routed.value,
             },
         );
     }
@@ -422,6 +423,12 @@ impl Hop<'_> {
             first_event_after: None,
             usage: None,
             events: 0,
+            collected: self
+                .inner
+                .hooks
+                .iter()
+                .any(|h| h.collects_stream(self.ctx))
+                .then(Vec::new),
             done: false,
         }
     }

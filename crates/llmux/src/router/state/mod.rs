@@ -17,7 +17,7 @@
 //! Time comes in as `now_ms` (Unix milliseconds) so tests drive the clock.
 
 mod memory;
-mod redis;
+pub(crate) mod redis;
 
 pub use memory::MemoryState;
 pub use redis::{RedisConfig, RedisState};

@@ -26,7 +26,7 @@
 //! minute counters are gone within two minutes anyway, and an in-flight count can only
 //! be off until the requests of the outage end.
 
-mod health;
+pub(crate) mod health;
 mod scripts;
 
 use std::fmt::Display;

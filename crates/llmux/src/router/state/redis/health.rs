@@ -12,15 +12,17 @@ use std::time::Duration;
 
 /// How long the request path stays away from Redis after a failure, and how often the
 /// probe tries it meanwhile.
-pub(super) const RETRY_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Not reached yet (no operation has answered, none has failed).
 const CONNECTING: u8 = 0;
 const UP: u8 = 1;
 const DOWN: u8 = 2;
 
-#[derive(Debug, Default)]
-pub(super) struct Health {
+#[derive(Debug)]
+pub(crate) struct Health {
+    /// What Redis holds, for the log lines ("router state", "response cache").
+    subject: &'static str,
     state: AtomicU8,
     /// Transitions to down so far: each outage's probe knows which outage it serves, so a
     /// probe outlived by its outage stops instead of doubling the next one's.
@@ -28,45 +30,60 @@ pub(super) struct Health {
     fallbacks: AtomicU64,
 }
 
+impl Default for Health {
+    fn default() -> Self {
+        Self::new("router state")
+    }
+}
+
 impl Health {
+    pub(crate) fn new(subject: &'static str) -> Self {
+        Self {
+            subject,
+            state: AtomicU8::new(CONNECTING),
+            outages: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+        }
+    }
+
     /// Whether the request path may try Redis.
-    pub(super) fn allow(&self) -> bool {
+    pub(crate) fn allow(&self) -> bool {
         self.state.load(Ordering::Acquire) != DOWN
     }
 
-    pub(super) fn connected(&self) -> bool {
+    pub(crate) fn connected(&self) -> bool {
         self.state.load(Ordering::Acquire) == UP
     }
 
-    pub(super) fn outages(&self) -> u64 {
+    pub(crate) fn outages(&self) -> u64 {
         self.outages.load(Ordering::Acquire)
     }
 
-    pub(super) fn fallbacks(&self) -> u64 {
+    pub(crate) fn fallbacks(&self) -> u64 {
         self.fallbacks.load(Ordering::Relaxed)
     }
 
     /// An operation was answered from local memory.
-    pub(super) fn fell_back(&self) {
+    pub(crate) fn fell_back(&self) {
         self.fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Redis answered.
-    pub(super) fn up(&self) {
+    pub(crate) fn up(&self) {
         // A load first: on the hot path Redis is up and the swap would contend for nothing.
         if self.state.load(Ordering::Acquire) == UP {
             return;
         }
         match self.state.swap(UP, Ordering::AcqRel) {
-            DOWN => tracing::info!("redis reachable again: router state is shared again"),
-            CONNECTING => tracing::info!("redis connected: router state is shared"),
+            DOWN => tracing::info!("redis reachable again: {} is shared again", self.subject),
+            CONNECTING => tracing::info!("redis connected: {} is shared", self.subject),
             _ => {}
         }
     }
 
     /// Redis failed `op`. Returns the outage's number when this failure started one (the
     /// caller then starts its probe), `None` when Redis was already known to be down.
-    pub(super) fn down(&self, op: &'static str, error: &dyn Display) -> Option<u64> {
+    pub(crate) fn down(&self, op: &'static str, error: &dyn Display) -> Option<u64> {
         if self.state.swap(DOWN, Ordering::AcqRel) == DOWN {
             return None;
         }
@@ -74,7 +91,8 @@ impl Health {
             op,
             %error,
             retry_after_ms = RETRY_AFTER.as_millis(),
-            "redis unreachable: router state is local to this instance until it answers"
+            "redis unreachable: {} is local to this instance until it answers",
+            self.subject
         );
         Some(self.outages.fetch_add(1, Ordering::AcqRel).wrapping_add(1))
     }
