@@ -18,7 +18,19 @@ use crate::transport::{connection_error, timeout_error};
 /// Dropping the stream drops the upstream connection: a client that goes away cancels
 /// the provider call.
 pub struct EventStream<T> {
+    /// An event already taken off `inner` (the router's wait for the first event),
+    /// sent before it.
+    front: Option<T>,
     inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    /// Sees every item and the end: the router's accounting. Kept here rather than as a
+    /// wrapping stream, so that an event passes one boxed stream, not three.
+    observer: Option<Box<dyn Observer<T>>>,
+}
+
+/// Watches a stream go by.
+pub(crate) trait Observer<T>: Send {
+    /// An item as it is handed on; `None` once the stream has ended.
+    fn observe(&mut self, item: Option<&Result<T, Error>>);
 }
 
 /// A streamed chat answer.
@@ -32,25 +44,50 @@ impl<T> std::fmt::Debug for EventStream<T> {
     }
 }
 
+// Sound: nothing is pinned in place. `front` is only ever moved out whole, and `inner`
+// is pinned on the heap.
+impl<T> Unpin for EventStream<T> {}
+
 impl<T> Stream for EventStream<T> {
     type Item = Result<T, Error>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let polled = match this.front.take() {
+            Some(event) => Poll::Ready(Some(Ok(event))),
+            None => this.inner.as_mut().poll_next(cx),
+        };
+        if let (Some(observer), Poll::Ready(item)) = (&mut this.observer, &polled) {
+            observer.observe(item.as_ref());
+        }
+        polled
     }
 }
 
 impl<T: Send + 'static> EventStream<T> {
     /// A stream of ready-made events (mocked answers, cache hits).
     pub fn from_events(events: Vec<T>) -> Self {
-        Self {
-            inner: Box::pin(futures::stream::iter(events.into_iter().map(Ok))),
-        }
+        Self::from_stream(futures::stream::iter(events.into_iter().map(Ok)))
     }
 
     /// Any stream of events.
     pub fn from_stream(s: impl Stream<Item = Result<T, Error>> + Send + 'static) -> Self {
-        Self { inner: Box::pin(s) }
+        Self {
+            front: None,
+            inner: Box::pin(s),
+            observer: None,
+        }
+    }
+
+    /// Puts back an event taken off the stream: it is the next one sent.
+    pub(crate) fn put_back(&mut self, event: T) {
+        debug_assert!(self.front.is_none());
+        self.front = Some(event);
+    }
+
+    /// Watches every item from now on (replacing any earlier observer).
+    pub(crate) fn observe_with(&mut self, observer: Box<dyn Observer<T>>) {
+        self.observer = Some(observer);
     }
 
     /// Collects the whole stream, failing on its first error.
@@ -78,9 +115,7 @@ impl<T: Send + 'static> EventStream<T> {
             finished: false,
             idle_timeout,
         };
-        Self {
-            inner: Box::pin(futures::stream::unfold(state, next_event)),
-        }
+        Self::from_stream(futures::stream::unfold(state, next_event))
     }
 }
 

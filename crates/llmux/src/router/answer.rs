@@ -2,14 +2,12 @@
 //! the first event (a stream that fails before it falls back like any failed call), and
 //! the tracking that ends a stream's accounting when it ends or the client goes away.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::{Stream, StreamExt};
 use llmux_types::{
     ChatChunk, ChatResponse, CompletionResponse, EmbeddingResponse, Error, ErrorKind, Usage,
 };
@@ -19,6 +17,7 @@ use serde_json::Value;
 use super::CallContext;
 use super::hooks::{AnswerJson, CallHook, MAX_COLLECTED_EVENTS, StreamEnd, StreamStatus};
 use super::state::{SharedState, Success, now_ms};
+use crate::stream::Observer;
 use crate::{EventStream, MessagesAnswer, TokenCount};
 
 /// An answer the router can route.
@@ -244,9 +243,10 @@ impl<T: StreamEvent + DeserializeOwned> Answer for EventStream<T> {
 /// Waits for the first event: an error before it fails the attempt.
 async fn first<T: Send + 'static>(mut s: EventStream<T>) -> Result<EventStream<T>, Error> {
     match s.next().await {
-        Some(Ok(event)) => Ok(EventStream::from_stream(
-            futures::stream::once(std::future::ready(Ok(event))).chain(s),
-        )),
+        Some(Ok(event)) => {
+            s.put_back(event);
+            Ok(s)
+        }
         Some(Err(e)) => Err(e),
         None => Ok(EventStream::from_events(Vec::new())),
     }
@@ -348,29 +348,19 @@ impl Drop for StreamTracker {
     }
 }
 
-struct Tracked<T> {
-    inner: EventStream<T>,
-    tracker: StreamTracker,
-}
-
-impl<T: StreamEvent> Stream for Tracked<T> {
-    type Item = Result<T, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_next(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(event))) => this.tracker.event(event),
-            Poll::Ready(Some(Err(e))) => this.tracker.end(StreamStatus::Failed(e.clone())),
-            Poll::Ready(None) => this.tracker.end(StreamStatus::Completed),
-            Poll::Pending => {}
+impl<T: StreamEvent> Observer<T> for StreamTracker {
+    fn observe(&mut self, item: Option<&Result<T, Error>>) {
+        match item {
+            Some(Ok(event)) => self.event(event),
+            Some(Err(e)) => self.end(StreamStatus::Failed(e.clone())),
+            None => self.end(StreamStatus::Completed),
         }
-        polled
     }
 }
 
-fn tracked<T: StreamEvent>(inner: EventStream<T>, tracker: StreamTracker) -> EventStream<T> {
-    EventStream::from_stream(Tracked { inner, tracker })
+fn tracked<T: StreamEvent>(mut inner: EventStream<T>, tracker: StreamTracker) -> EventStream<T> {
+    inner.observe_with(Box::new(tracker));
+    inner
 }
 
 #[cfg(test)]
