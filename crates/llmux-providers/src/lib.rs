@@ -17,6 +17,7 @@
 //! `match`, so a new family does not compile until every operation is wired.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod compat;
 mod compat_params;
 mod error_text;
@@ -58,6 +59,8 @@ pub enum Provider {
     VertexGemini,
     /// Claude on Vertex AI (`vertex_ai/claude-…`, rawPredict).
     VertexAnthropic,
+    /// AWS Bedrock's Converse API (`bedrock/…`, `bedrock/converse/…`), SigV4-signed by the caller.
+    Bedrock,
 }
 
 /// Where and how to call a provider for one deployment.
@@ -111,6 +114,7 @@ impl Provider {
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
             Self::VertexGemini | Self::VertexAnthropic => "vertex_ai",
+            Self::Bedrock => "bedrock",
         }
     }
 
@@ -121,6 +125,7 @@ impl Provider {
             "azure" | "azure_text" => Some(Self::Azure),
             "anthropic" => Some(Self::Anthropic),
             "gemini" => Some(Self::Gemini),
+            "bedrock" if !model.starts_with("invoke/") => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
             } else {
@@ -144,6 +149,7 @@ impl Provider {
             Self::Anthropic => &["ANTHROPIC_API_KEY"],
             Self::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
             Self::VertexGemini | Self::VertexAnthropic => &[],
+            Self::Bedrock => &["AWS_BEARER_TOKEN_BEDROCK"],
         }
     }
 
@@ -155,7 +161,9 @@ impl Provider {
             Self::Compat(row) => row.base_env.as_slice(),
             Self::Anthropic => &["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
             Self::Gemini => &["GEMINI_API_BASE"],
-            Self::VertexGemini | Self::VertexAnthropic => &[],
+            // AWS_BEDROCK_RUNTIME_ENDPOINT comes after `aws_bedrock_runtime_endpoint`, so the
+            // deployment fills that setting instead of `api_base`.
+            Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => &[],
         }
     }
 
@@ -172,7 +180,8 @@ impl Provider {
         match self {
             Self::OpenAi | Self::Anthropic | Self::Gemini => true,
             // Azure: an Entra token may stand in; Vertex: OAuth tokens, not keys.
-            Self::Azure | Self::VertexGemini | Self::VertexAnthropic => false,
+            // Bedrock: SigV4 credentials, or a bearer token in `api_key`.
+            Self::Azure | Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => false,
             Self::Compat(row) => row.key_required,
         }
     }
@@ -191,6 +200,7 @@ impl Provider {
             Self::VertexAnthropic => anthropic::VERTEX_PARAMS,
             Self::Gemini => gemini::PARAMS,
             Self::VertexGemini => gemini::VERTEX_PARAMS,
+            Self::Bedrock => bedrock::PARAMS,
         }
     }
 
@@ -206,7 +216,7 @@ impl Provider {
     pub fn stream_usage_has_cost(self) -> bool {
         matches!(
             self,
-            Self::OpenAi | Self::Azure | Self::Gemini | Self::VertexGemini
+            Self::OpenAi | Self::Azure | Self::Gemini | Self::VertexGemini | Self::Bedrock
         )
     }
 
@@ -264,6 +274,7 @@ impl Provider {
             }
             Self::Gemini => gemini::build_chat_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_chat_request(req, t, gemini::Flavor::Vertex),
+            Self::Bedrock => bedrock::build_chat_request(req, t),
         }
     }
 
@@ -279,6 +290,7 @@ impl Provider {
             }
             Self::Anthropic | Self::VertexAnthropic => anthropic::parse_chat_response(body, ctx),
             Self::Gemini | Self::VertexGemini => gemini::parse_chat_response(body, ctx),
+            Self::Bedrock => bedrock::parse_chat_response(body, ctx),
         }
     }
 
@@ -294,6 +306,7 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => {
                 StreamDecoder::Gemini(gemini::GeminiStreamDecoder::new(ctx))
             }
+            Self::Bedrock => StreamDecoder::Bedrock(bedrock::BedrockStreamDecoder::new(ctx)),
         }
     }
 
@@ -303,7 +316,11 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => Ok(CompletionStreamDecoder::OpenAi(
                 OpenAiCompletionStreamDecoder::new(self.id()),
             )),
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -319,6 +336,7 @@ impl Provider {
                 anthropic::map_error(self, status, headers, body)
             }
             Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
+            Self::Bedrock => bedrock::map_error(status, headers, body),
         }
     }
 
@@ -335,6 +353,7 @@ impl Provider {
             Self::Azure => openai::azure::build_embedding_request(req, t),
             Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
+            Self::Bedrock => bedrock::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -353,6 +372,7 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => {
                 gemini::parse_embedding_response(body, req, want_base64)
             }
+            Self::Bedrock => bedrock::parse_embedding_response(body, req, want_base64),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -368,7 +388,11 @@ impl Provider {
                 openai::build_completion_request(self, req, t, self.quirks())
             }
             Self::Azure => openai::azure::build_completion_request(req, t),
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -380,7 +404,11 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_completion_response(self.id(), body)
             }
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -434,6 +462,7 @@ pub enum StreamDecoder {
     OpenAi(OpenAiStreamDecoder),
     Anthropic(anthropic::AnthropicStreamDecoder),
     Gemini(gemini::GeminiStreamDecoder),
+    Bedrock(bedrock::BedrockStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -443,6 +472,7 @@ impl StreamDecoder {
             Self::OpenAi(d) => d.feed(bytes),
             Self::Anthropic(d) => d.feed(bytes),
             Self::Gemini(d) => d.feed(bytes),
+            Self::Bedrock(d) => d.feed(bytes),
         }
     }
 
@@ -452,6 +482,7 @@ impl StreamDecoder {
             Self::OpenAi(d) => d.finish(),
             Self::Anthropic(d) => d.finish(),
             Self::Gemini(d) => d.finish(),
+            Self::Bedrock(d) => d.finish(),
         }
     }
 }

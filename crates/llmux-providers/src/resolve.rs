@@ -69,6 +69,11 @@ pub fn resolve_provider(
     }
     if let Some((prefix, rest)) = model.split_once('/') {
         if let Some(provider) = Provider::from_id(prefix, rest) {
+            // `bedrock/converse/<id>` names the route, not the model.
+            let rest = match provider {
+                Provider::Bedrock => rest.strip_prefix("converse/").unwrap_or(rest),
+                _ => rest,
+            };
             return Ok(Resolved {
                 provider,
                 model: rest.to_owned(),
