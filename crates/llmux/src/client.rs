@@ -247,7 +247,10 @@ impl Client {
         build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error>,
     ) -> Result<(reqwest::Response, Exchange), Error> {
         let token = bearer_token(dep).await?;
-        let http_req = build(&dep.target(token.as_deref()))?;
+        let mut http_req = build(&dep.target(token.as_deref()))?;
+        if let Some(auth) = &dep.credentials {
+            auth.sign(&mut http_req).await?;
+        }
         let started = Instant::now();
         let response = self.transport.send(dep, &http_req, timeout).await?;
         let ex = Exchange {
@@ -316,10 +319,10 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The OAuth bearer token the deployment's provider needs, if any.
+/// The bearer token the deployment's credential source mints, if any.
 async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
-    match &dep.google_auth {
-        Some(source) => source.token().await.map(Some),
+    match &dep.credentials {
+        Some(auth) => auth.bearer_token().await,
         None => Ok(None),
     }
 }

@@ -32,8 +32,9 @@ pub struct Deployment {
     pub mock_response: Option<MockResponse>,
     /// Provider-specific connection settings (`vertex_project`, `vertex_location`, …).
     pub provider_params: llmux_types::JsonMap,
-    /// Where Vertex AI bearer tokens come from (service account), when the provider needs one.
-    pub google_auth: Option<std::sync::Arc<crate::google_auth::GoogleTokenSource>>,
+    /// How calls are authorized beyond a static key (Google OAuth, SigV4, Azure AD): see
+    /// [`crate::credentials`].
+    pub credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>>,
 }
 
 impl Deployment {
@@ -93,7 +94,53 @@ impl Deployment {
             ..capabilities
         };
         let mut provider_params = opts.provider_params.clone();
-        let google_auth = if provider.needs_google_token() && opts.mock_response.is_none() {
+        let api_key = opts
+            .api_key
+            .clone()
+            .or_else(|| from_env(provider.key_env()));
+        let azure_ad_token = opts.azure_ad_token.clone().or_else(|| match provider {
+            Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
+            _ => None,
+        });
+        let mocked = opts.mock_response.is_some();
+        let mut credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>> = None;
+        if provider == Provider::Bedrock && !mocked {
+            // LiteLLM's region order: the setting, AWS_REGION, AWS_REGION_NAME, AWS_DEFAULT_REGION.
+            let region = opts
+                .provider_params
+                .get("aws_region_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .or_else(|| from_env(&["AWS_REGION", "AWS_REGION_NAME", "AWS_DEFAULT_REGION"]))
+                .unwrap_or_else(|| llmux_providers::bedrock::DEFAULT_REGION.to_owned());
+            provider_params.insert("aws_region_name".into(), region.clone().into());
+            if !provider_params.contains_key("aws_bedrock_runtime_endpoint")
+                && let Some(endpoint) = from_env(&["AWS_BEDROCK_RUNTIME_ENDPOINT"])
+            {
+                provider_params.insert("aws_bedrock_runtime_endpoint".into(), endpoint.into());
+            }
+            // A bearer token (api_key, AWS_BEARER_TOKEN_BEDROCK) replaces SigV4.
+            if api_key.as_deref().is_none_or(str::is_empty) {
+                credentials = Some(std::sync::Arc::new(
+                    crate::credentials::aws::SigV4Signer::from_params(
+                        &opts.provider_params,
+                        env,
+                        &region,
+                        llmux_providers::bedrock::SIGNING_SERVICE,
+                    )?,
+                ));
+            }
+        }
+        if provider == Provider::Azure
+            && !mocked
+            && api_key.as_deref().is_none_or(str::is_empty)
+            && azure_ad_token.is_none()
+            && let Some(source) =
+                crate::credentials::azure_ad::AzureAdTokenSource::from_params(&opts.provider_params, env)?
+        {
+            credentials = Some(std::sync::Arc::new(source));
+        }
+        if provider.needs_google_token() && !mocked {
             let source =
                 crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?;
             // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
@@ -108,10 +155,8 @@ impl Deployment {
             {
                 provider_params.insert("vertex_location".into(), location.into());
             }
-            Some(std::sync::Arc::new(source))
-        } else {
-            None
-        };
+            credentials = Some(std::sync::Arc::new(source));
+        }
         Ok(Self {
             provider,
             model: resolved.model,
@@ -119,19 +164,13 @@ impl Deployment {
                 .api_base
                 .clone()
                 .or_else(|| from_env(provider.base_env())),
-            api_key: opts
-                .api_key
-                .clone()
-                .or_else(|| from_env(provider.key_env())),
+            api_key,
             api_version: opts
                 .api_version
                 .clone()
                 .or_else(|| from_env(provider.version_env())),
             organization: opts.organization.clone(),
-            azure_ad_token: opts.azure_ad_token.clone().or_else(|| match provider {
-                Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
-                _ => None,
-            }),
+            azure_ad_token,
             extra_headers: opts.extra_headers.clone(),
             timeout: opts.timeout,
             stream_timeout: opts.stream_timeout,
@@ -143,7 +182,7 @@ impl Deployment {
             capabilities,
             model_info,
             mock_response: opts.mock_response.clone(),
-            google_auth,
+            credentials,
             provider_params,
         })
     }

@@ -39,6 +39,7 @@
 
 mod client;
 pub mod config;
+pub mod credentials;
 mod deployment;
 pub mod google_auth;
 mod messages;
