@@ -23,6 +23,7 @@ mod compat_params;
 mod error_text;
 pub mod gemini;
 pub mod messages_api;
+pub mod ollama;
 pub mod openai;
 pub mod params;
 mod python_json;
@@ -61,6 +62,10 @@ pub enum Provider {
     VertexAnthropic,
     /// AWS Bedrock's Converse API (`bedrock/…`, `bedrock/converse/…`), SigV4-signed by the caller.
     Bedrock,
+    /// Ollama's chat API (`ollama_chat/…`, `/api/chat`).
+    OllamaChat,
+    /// Ollama's generate API (`ollama/…`, `/api/generate` with a prompt).
+    Ollama,
 }
 
 /// Where and how to call a provider for one deployment.
@@ -115,6 +120,8 @@ impl Provider {
             Self::Gemini => "gemini",
             Self::VertexGemini | Self::VertexAnthropic => "vertex_ai",
             Self::Bedrock => "bedrock",
+            Self::OllamaChat => "ollama_chat",
+            Self::Ollama => "ollama",
         }
     }
 
@@ -125,6 +132,8 @@ impl Provider {
             "azure" | "azure_text" => Some(Self::Azure),
             "anthropic" => Some(Self::Anthropic),
             "gemini" => Some(Self::Gemini),
+            "ollama_chat" => Some(Self::OllamaChat),
+            "ollama" => Some(Self::Ollama),
             "bedrock" if !model.starts_with("invoke/") => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
@@ -150,6 +159,7 @@ impl Provider {
             Self::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
             Self::VertexGemini | Self::VertexAnthropic => &[],
             Self::Bedrock => &["AWS_BEARER_TOKEN_BEDROCK"],
+            Self::OllamaChat | Self::Ollama => &["OLLAMA_API_KEY"],
         }
     }
 
@@ -164,6 +174,7 @@ impl Provider {
             // AWS_BEDROCK_RUNTIME_ENDPOINT comes after `aws_bedrock_runtime_endpoint`, so the
             // deployment fills that setting instead of `api_base`.
             Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => &[],
+            Self::OllamaChat | Self::Ollama => &["OLLAMA_API_BASE"],
         }
     }
 
@@ -181,7 +192,13 @@ impl Provider {
             Self::OpenAi | Self::Anthropic | Self::Gemini => true,
             // Azure: an Entra token may stand in; Vertex: OAuth tokens, not keys.
             // Bedrock: SigV4 credentials, or a bearer token in `api_key`.
-            Self::Azure | Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => false,
+            // Ollama: local, keyless unless a proxy in front asks for one.
+            Self::Azure
+            | Self::VertexGemini
+            | Self::VertexAnthropic
+            | Self::Bedrock
+            | Self::OllamaChat
+            | Self::Ollama => false,
             Self::Compat(row) => row.key_required,
         }
     }
@@ -201,6 +218,8 @@ impl Provider {
             Self::Gemini => gemini::PARAMS,
             Self::VertexGemini => gemini::VERTEX_PARAMS,
             Self::Bedrock => bedrock::PARAMS,
+            Self::OllamaChat => ollama::CHAT_PARAMS,
+            Self::Ollama => ollama::GENERATE_PARAMS,
         }
     }
 
@@ -275,6 +294,8 @@ impl Provider {
             Self::Gemini => gemini::build_chat_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_chat_request(req, t, gemini::Flavor::Vertex),
             Self::Bedrock => bedrock::build_chat_request(req, t),
+            Self::OllamaChat => ollama::build_chat_request(req, t, ollama::Flavor::Chat),
+            Self::Ollama => ollama::build_chat_request(req, t, ollama::Flavor::Generate),
         }
     }
 
@@ -291,6 +312,8 @@ impl Provider {
             Self::Anthropic | Self::VertexAnthropic => anthropic::parse_chat_response(body, ctx),
             Self::Gemini | Self::VertexGemini => gemini::parse_chat_response(body, ctx),
             Self::Bedrock => bedrock::parse_chat_response(body, ctx),
+            Self::OllamaChat => ollama::parse_chat_response(body, ctx, ollama::Flavor::Chat),
+            Self::Ollama => ollama::parse_chat_response(body, ctx, ollama::Flavor::Generate),
         }
     }
 
@@ -307,6 +330,13 @@ impl Provider {
                 StreamDecoder::Gemini(gemini::GeminiStreamDecoder::new(ctx))
             }
             Self::Bedrock => StreamDecoder::Bedrock(bedrock::BedrockStreamDecoder::new(ctx)),
+            Self::OllamaChat => {
+                StreamDecoder::Ollama(ollama::OllamaStreamDecoder::new(ctx, ollama::Flavor::Chat))
+            }
+            Self::Ollama => StreamDecoder::Ollama(ollama::OllamaStreamDecoder::new(
+                ctx,
+                ollama::Flavor::Generate,
+            )),
         }
     }
 
@@ -320,7 +350,9 @@ impl Provider {
             | Self::VertexAnthropic
             | Self::Gemini
             | Self::VertexGemini
-            | Self::Bedrock => {
+            | Self::Bedrock
+            | Self::OllamaChat
+            | Self::Ollama => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -337,6 +369,7 @@ impl Provider {
             }
             Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
             Self::Bedrock => bedrock::map_error(status, headers, body),
+            Self::OllamaChat | Self::Ollama => ollama::map_error(self.id(), status, headers, body),
         }
     }
 
@@ -354,6 +387,7 @@ impl Provider {
             Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
             Self::Bedrock => bedrock::build_embedding_request(req, t),
+            Self::OllamaChat | Self::Ollama => ollama::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -373,6 +407,7 @@ impl Provider {
                 gemini::parse_embedding_response(body, req, want_base64)
             }
             Self::Bedrock => bedrock::parse_embedding_response(body, req, want_base64),
+            Self::OllamaChat | Self::Ollama => ollama::parse_embedding_response(body, want_base64),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -392,7 +427,9 @@ impl Provider {
             | Self::VertexAnthropic
             | Self::Gemini
             | Self::VertexGemini
-            | Self::Bedrock => {
+            | Self::Bedrock
+            | Self::OllamaChat
+            | Self::Ollama => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -408,7 +445,9 @@ impl Provider {
             | Self::VertexAnthropic
             | Self::Gemini
             | Self::VertexGemini
-            | Self::Bedrock => {
+            | Self::Bedrock
+            | Self::OllamaChat
+            | Self::Ollama => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -463,6 +502,7 @@ pub enum StreamDecoder {
     Anthropic(anthropic::AnthropicStreamDecoder),
     Gemini(gemini::GeminiStreamDecoder),
     Bedrock(bedrock::BedrockStreamDecoder),
+    Ollama(ollama::OllamaStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -473,6 +513,7 @@ impl StreamDecoder {
             Self::Anthropic(d) => d.feed(bytes),
             Self::Gemini(d) => d.feed(bytes),
             Self::Bedrock(d) => d.feed(bytes),
+            Self::Ollama(d) => d.feed(bytes),
         }
     }
 
@@ -483,6 +524,7 @@ impl StreamDecoder {
             Self::Anthropic(d) => d.finish(),
             Self::Gemini(d) => d.finish(),
             Self::Bedrock(d) => d.finish(),
+            Self::Ollama(d) => d.finish(),
         }
     }
 }

@@ -47,6 +47,7 @@ pub fn exception_name(provider: Provider) -> String {
         Provider::Gemini => "GeminiException".to_owned(),
         Provider::VertexGemini => "VertexAIException".to_owned(),
         Provider::Bedrock => "BedrockException".to_owned(),
+        Provider::OllamaChat | Provider::Ollama => "OllamaException".to_owned(),
         Provider::Compat(row) => {
             let mut name = String::new();
             for part in row.id.split('_') {
