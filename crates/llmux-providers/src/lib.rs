@@ -18,6 +18,7 @@
 
 pub mod anthropic;
 pub mod bedrock;
+pub mod cohere;
 pub mod compat;
 mod compat_params;
 mod error_text;
@@ -66,6 +67,10 @@ pub enum Provider {
     OllamaChat,
     /// Ollama's generate API (`ollama/…`, `/api/generate` with a prompt).
     Ollama,
+    /// Cohere's v2 chat (`cohere_chat/…`).
+    CohereChat,
+    /// Cohere's v2 API under LiteLLM's `cohere` id (`cohere/…`: embed models, and chat).
+    Cohere,
 }
 
 /// Where and how to call a provider for one deployment.
@@ -122,6 +127,8 @@ impl Provider {
             Self::Bedrock => "bedrock",
             Self::OllamaChat => "ollama_chat",
             Self::Ollama => "ollama",
+            Self::CohereChat => "cohere_chat",
+            Self::Cohere => "cohere",
         }
     }
 
@@ -134,6 +141,8 @@ impl Provider {
             "gemini" => Some(Self::Gemini),
             "ollama_chat" => Some(Self::OllamaChat),
             "ollama" => Some(Self::Ollama),
+            "cohere_chat" => Some(Self::CohereChat),
+            "cohere" => Some(Self::Cohere),
             "bedrock" if !model.starts_with("invoke/") => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
@@ -160,6 +169,7 @@ impl Provider {
             Self::VertexGemini | Self::VertexAnthropic => &[],
             Self::Bedrock => &["AWS_BEARER_TOKEN_BEDROCK"],
             Self::OllamaChat | Self::Ollama => &["OLLAMA_API_KEY"],
+            Self::CohereChat | Self::Cohere => &["COHERE_API_KEY", "CO_API_KEY"],
         }
     }
 
@@ -175,6 +185,7 @@ impl Provider {
             // deployment fills that setting instead of `api_base`.
             Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => &[],
             Self::OllamaChat | Self::Ollama => &["OLLAMA_API_BASE"],
+            Self::CohereChat | Self::Cohere => &["COHERE_API_BASE"],
         }
     }
 
@@ -189,7 +200,7 @@ impl Provider {
     /// Whether a call with no key at all must fail before it is sent.
     pub fn key_required(self) -> bool {
         match self {
-            Self::OpenAi | Self::Anthropic | Self::Gemini => true,
+            Self::OpenAi | Self::Anthropic | Self::Gemini | Self::CohereChat | Self::Cohere => true,
             // Azure: an Entra token may stand in; Vertex: OAuth tokens, not keys.
             // Bedrock: SigV4 credentials, or a bearer token in `api_key`.
             // Ollama: local, keyless unless a proxy in front asks for one.
@@ -220,6 +231,7 @@ impl Provider {
             Self::Bedrock => bedrock::PARAMS,
             Self::OllamaChat => ollama::CHAT_PARAMS,
             Self::Ollama => ollama::GENERATE_PARAMS,
+            Self::CohereChat | Self::Cohere => cohere::PARAMS,
         }
     }
 
@@ -296,6 +308,7 @@ impl Provider {
             Self::Bedrock => bedrock::build_chat_request(req, t),
             Self::OllamaChat => ollama::build_chat_request(req, t, ollama::Flavor::Chat),
             Self::Ollama => ollama::build_chat_request(req, t, ollama::Flavor::Generate),
+            Self::CohereChat | Self::Cohere => cohere::build_chat_request(req, t),
         }
     }
 
@@ -314,6 +327,7 @@ impl Provider {
             Self::Bedrock => bedrock::parse_chat_response(body, ctx),
             Self::OllamaChat => ollama::parse_chat_response(body, ctx, ollama::Flavor::Chat),
             Self::Ollama => ollama::parse_chat_response(body, ctx, ollama::Flavor::Generate),
+            Self::CohereChat | Self::Cohere => cohere::parse_chat_response(body, ctx),
         }
     }
 
@@ -337,6 +351,9 @@ impl Provider {
                 ctx,
                 ollama::Flavor::Generate,
             )),
+            Self::CohereChat | Self::Cohere => {
+                StreamDecoder::Cohere(cohere::CohereStreamDecoder::new(ctx))
+            }
         }
     }
 
@@ -352,7 +369,9 @@ impl Provider {
             | Self::VertexGemini
             | Self::Bedrock
             | Self::OllamaChat
-            | Self::Ollama => {
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -370,6 +389,7 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
             Self::Bedrock => bedrock::map_error(status, headers, body),
             Self::OllamaChat | Self::Ollama => ollama::map_error(self.id(), status, headers, body),
+            Self::CohereChat | Self::Cohere => cohere::map_error(self.id(), status, headers, body),
         }
     }
 
@@ -388,6 +408,7 @@ impl Provider {
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
             Self::Bedrock => bedrock::build_embedding_request(req, t),
             Self::OllamaChat | Self::Ollama => ollama::build_embedding_request(req, t),
+            Self::CohereChat | Self::Cohere => cohere::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -408,6 +429,7 @@ impl Provider {
             }
             Self::Bedrock => bedrock::parse_embedding_response(body, req, want_base64),
             Self::OllamaChat | Self::Ollama => ollama::parse_embedding_response(body, want_base64),
+            Self::CohereChat | Self::Cohere => cohere::parse_embedding_response(body, want_base64),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -429,7 +451,9 @@ impl Provider {
             | Self::VertexGemini
             | Self::Bedrock
             | Self::OllamaChat
-            | Self::Ollama => {
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -447,7 +471,9 @@ impl Provider {
             | Self::VertexGemini
             | Self::Bedrock
             | Self::OllamaChat
-            | Self::Ollama => {
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => {
                 Err(self.unsupported("text completions"))
             }
         }
@@ -503,6 +529,7 @@ pub enum StreamDecoder {
     Gemini(gemini::GeminiStreamDecoder),
     Bedrock(bedrock::BedrockStreamDecoder),
     Ollama(ollama::OllamaStreamDecoder),
+    Cohere(cohere::CohereStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -514,6 +541,7 @@ impl StreamDecoder {
             Self::Gemini(d) => d.feed(bytes),
             Self::Bedrock(d) => d.feed(bytes),
             Self::Ollama(d) => d.feed(bytes),
+            Self::Cohere(d) => d.feed(bytes),
         }
     }
 
@@ -525,6 +553,7 @@ impl StreamDecoder {
             Self::Gemini(d) => d.finish(),
             Self::Bedrock(d) => d.finish(),
             Self::Ollama(d) => d.finish(),
+            Self::Cohere(d) => d.finish(),
         }
     }
 }

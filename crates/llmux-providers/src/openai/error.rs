@@ -48,6 +48,7 @@ pub fn exception_name(provider: Provider) -> String {
         Provider::VertexGemini => "VertexAIException".to_owned(),
         Provider::Bedrock => "BedrockException".to_owned(),
         Provider::OllamaChat | Provider::Ollama => "OllamaException".to_owned(),
+        Provider::CohereChat | Provider::Cohere => "CohereException".to_owned(),
         Provider::Compat(row) => {
             let mut name = String::new();
             for part in row.id.split('_') {
