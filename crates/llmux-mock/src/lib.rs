@@ -57,6 +57,7 @@ mod anthropic;
 mod control;
 mod embeddings;
 mod errors;
+mod families;
 mod gemini;
 mod handler;
 mod openai;
