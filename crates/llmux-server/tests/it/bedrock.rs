@@ -150,7 +150,7 @@ async fn errors_map_as_litellm_maps_them() {
     .await;
     let reply = gw.chat(&chat_body("claude-bedrock")).await;
     reply.assert_error(429, "throttling_error");
-    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert_eq!(reply.header("llm_provider-retry-after"), Some("1"));
 
     let gw = Gateway::start(&format!(
         "{}\nrouter_settings:\n  num_retries: 0\n",
