@@ -141,7 +141,10 @@ impl OllamaStreamDecoder {
             if closing {
                 self.in_think = false;
             }
-            self.emit(out, delta);
+            // A line that was only a `<think>` tag adds nothing.
+            if delta.content.as_deref().or(delta.reasoning_content.as_deref()) != Some("") {
+                self.emit(out, delta);
+            }
         }
         for c in calls.into_iter().flatten() {
             let index = self.tool_calls;
