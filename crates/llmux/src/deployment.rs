@@ -142,7 +142,7 @@ impl Deployment {
         }
         if provider.needs_google_token() && !mocked {
             let source =
-                crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?;
+                crate::credentials::google::GoogleTokenSource::from_params(&opts.provider_params, env)?;
             // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
             if !provider_params.contains_key("vertex_project")
                 && let Some(project) =

@@ -7,7 +7,7 @@
 //!
 //! - **static key** (`api_key`, `azure_ad_token`): no `Authorize`; the adapter writes it,
 //!   as before;
-//! - **Google OAuth** for Vertex AI ([`crate::google_auth::GoogleTokenSource`]): a bearer
+//! - **Google OAuth** for Vertex AI ([`google::GoogleTokenSource`]): a bearer
 //!   token before the request is built;
 //! - **AWS SigV4** for Bedrock ([`aws::SigV4Signer`]), with STS assume-role: the built
 //!   request is signed;
@@ -23,6 +23,7 @@ use llmux_types::Error;
 
 pub mod aws;
 pub mod azure_ad;
+pub mod google;
 pub mod token_store;
 
 /// Authorizes a request a provider adapter built.
@@ -40,7 +41,7 @@ pub trait Authorize: Send + Sync + std::fmt::Debug {
     }
 }
 
-impl Authorize for crate::google_auth::GoogleTokenSource {
+impl Authorize for google::GoogleTokenSource {
     fn bearer_token(&self) -> BoxFuture<'_, Result<Option<String>, Error>> {
         Box::pin(async move { self.token().await.map(Some) })
     }
