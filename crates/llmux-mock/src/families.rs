@@ -55,7 +55,9 @@ fn openai_tool(body: &Value, forced: Option<&str>) -> Option<ToolCall> {
 // ---------------------------------------------------------------- Bedrock
 
 fn bedrock_tool(body: &Value) -> Option<ToolCall> {
-    let tools = body["toolConfig"]["tools"].as_array().filter(|t| !t.is_empty())?;
+    let tools = body["toolConfig"]["tools"]
+        .as_array()
+        .filter(|t| !t.is_empty())?;
     let last_has_result = body["messages"]
         .as_array()
         .and_then(|m| m.last())
@@ -115,22 +117,41 @@ pub(crate) fn bedrock_converse(body: &[u8], stream: bool, controls: &Controls<'_
         }
         None => {
             for p in pieces(controls) {
-                events.push(("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"text": p}})));
+                events.push((
+                    "contentBlockDelta",
+                    json!({"contentBlockIndex": 0, "delta": {"text": p}}),
+                ));
             }
             events.push(("contentBlockStop", json!({"contentBlockIndex": 0})));
             "end_turn"
         }
     };
     events.push(("messageStop", json!({"stopReason": stop})));
-    events.push(("metadata", json!({"usage": bedrock_usage(), "metrics": {"latencyMs": 100}})));
+    events.push((
+        "metadata",
+        json!({"usage": bedrock_usage(), "metrics": {"latencyMs": 100}}),
+    ));
     let mut frames: Vec<Bytes> = events
         .into_iter()
-        .map(|(name, payload)| event_frame(&[(":event-type", name), (":content-type", "application/json"), (":message-type", "event")], &payload))
+        .map(|(name, payload)| {
+            event_frame(
+                &[
+                    (":event-type", name),
+                    (":content-type", "application/json"),
+                    (":message-type", "event"),
+                ],
+                &payload,
+            )
+        })
         .collect();
     if controls.break_stream {
         frames.truncate(2);
     }
-    binary_stream(frames, controls.break_stream, "application/vnd.amazon.eventstream")
+    binary_stream(
+        frames,
+        controls.break_stream,
+        "application/vnd.amazon.eventstream",
+    )
 }
 
 /// An event-stream frame (aws-smithy-eventstream's encoder).
@@ -162,8 +183,13 @@ pub(crate) fn bedrock_invoke(model: &str, body: &[u8]) -> Response {
         let embeddings: Vec<_> = (0..n).map(|i| floats(i, 8)).collect();
         return json_ok(Bytes::from(json!({"id": "mock-embed-01", "embeddings": embeddings, "texts": body["texts"], "response_type": "embeddings_floats"}).to_string()));
     }
-    let dims = body["dimensions"].as_u64().and_then(|d| usize::try_from(d).ok()).unwrap_or(8);
-    json_ok(Bytes::from(json!({"embedding": floats(0, dims), "inputTextTokenCount": 5}).to_string()))
+    let dims = body["dimensions"]
+        .as_u64()
+        .and_then(|d| usize::try_from(d).ok())
+        .unwrap_or(8);
+    json_ok(Bytes::from(
+        json!({"embedding": floats(0, dims), "inputTextTokenCount": 5}).to_string(),
+    ))
 }
 
 // ---------------------------------------------------------------- Cohere
@@ -179,18 +205,29 @@ pub(crate) fn cohere_chat(body: &[u8], controls: &Controls<'_>) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let tool = if body["tool_choice"] == "NONE" { None } else { openai_tool(&body, None) };
+    let tool = if body["tool_choice"] == "NONE" {
+        None
+    } else {
+        openai_tool(&body, None)
+    };
     if body["stream"] != true {
         let answer = match &tool {
-            Some(t) => json!({"id": "mock-cohere-01", "finish_reason": "TOOL_CALL", "usage": cohere_usage(),
+            Some(t) => {
+                json!({"id": "mock-cohere-01", "finish_reason": "TOOL_CALL", "usage": cohere_usage(),
                 "message": {"role": "assistant", "tool_plan": TOOL_PREAMBLE, "tool_calls": [
-                    {"id": "mock_cohere_call_0", "type": "function", "function": {"name": t.name, "arguments": t.arguments()}}]}}),
-            None => json!({"id": "mock-cohere-01", "finish_reason": "COMPLETE", "usage": cohere_usage(),
-                "message": {"role": "assistant", "content": [{"type": "text", "text": TEXT}]}}),
+                    {"id": "mock_cohere_call_0", "type": "function", "function": {"name": t.name, "arguments": t.arguments()}}]}})
+            }
+            None => {
+                json!({"id": "mock-cohere-01", "finish_reason": "COMPLETE", "usage": cohere_usage(),
+                "message": {"role": "assistant", "content": [{"type": "text", "text": TEXT}]}})
+            }
         };
         return json_ok(Bytes::from(answer.to_string()));
     }
-    let mut events = vec![("message-start", json!({"id": "mock-cohere-01", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}))];
+    let mut events = vec![(
+        "message-start",
+        json!({"id": "mock-cohere-01", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}),
+    )];
     let finish = match &tool {
         Some(t) => {
             let [a, b] = t.argument_halves();
@@ -206,13 +243,19 @@ pub(crate) fn cohere_chat(body: &[u8], controls: &Controls<'_>) -> Response {
         None => {
             events.push(("content-start", json!({"index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}})));
             for p in pieces(controls) {
-                events.push(("content-delta", json!({"index": 0, "delta": {"message": {"content": {"text": p}}}})));
+                events.push((
+                    "content-delta",
+                    json!({"index": 0, "delta": {"message": {"content": {"text": p}}}}),
+                ));
             }
             events.push(("content-end", json!({"index": 0})));
             "COMPLETE"
         }
     };
-    events.push(("message-end", json!({"delta": {"finish_reason": finish, "usage": cohere_usage()}})));
+    events.push((
+        "message-end",
+        json!({"delta": {"finish_reason": finish, "usage": cohere_usage()}}),
+    ));
     let mut frames: Vec<Bytes> = events
         .into_iter()
         .map(|(name, mut data)| {
@@ -234,7 +277,9 @@ pub(crate) fn cohere_embed(body: &[u8]) -> Response {
     };
     let texts = body["texts"].as_array().cloned().unwrap_or_default();
     let n = texts.len().max(1);
-    let floats: Vec<Vec<f64>> = (0..n).map(|i| vector(i, 8).map(f64::from).collect()).collect();
+    let floats: Vec<Vec<f64>> = (0..n)
+        .map(|i| vector(i, 8).map(f64::from).collect())
+        .collect();
     let answer = json!({"id": "mock-embed-01", "embeddings": {"float": floats}, "texts": texts,
         "meta": {"api_version": {"version": "2"}, "billed_units": {"input_tokens": 5 * n}},
         "response_type": "embeddings_by_type"});
@@ -259,7 +304,9 @@ fn ollama_final(v: &mut Value) {
 
 fn ollama_text(body: &Value) -> String {
     match &body["format"] {
-        Value::Object(_) => crate::tools::ToolCall::new("format", Some(&body["format"])).arguments(),
+        Value::Object(_) => {
+            crate::tools::ToolCall::new("format", Some(&body["format"])).arguments()
+        }
         Value::String(s) if s == "json" => r#"{"result":"ok"}"#.to_owned(),
         _ => TEXT.to_owned(),
     }
@@ -279,7 +326,8 @@ pub(crate) fn ollama(body: &[u8], chat: bool, controls: &Controls<'_>) -> Respon
         if chat {
             let mut message = json!({"role": "assistant", "content": content});
             if let Some(t) = calls {
-                message["tool_calls"] = json!([{"function": {"name": t.name, "arguments": t.input}}]);
+                message["tool_calls"] =
+                    json!([{"function": {"name": t.name, "arguments": t.input}}]);
             }
             json!({"model": model, "created_at": OLLAMA_TS, "message": message, "done": false})
         } else {
@@ -303,7 +351,10 @@ pub(crate) fn ollama(body: &[u8], chat: bool, controls: &Controls<'_>) -> Respon
     let mut last = line("", None);
     ollama_final(&mut last);
     lines.push(last);
-    let mut frames: Vec<Bytes> = lines.into_iter().map(|l| Bytes::from(format!("{l}\n"))).collect();
+    let mut frames: Vec<Bytes> = lines
+        .into_iter()
+        .map(|l| Bytes::from(format!("{l}\n")))
+        .collect();
     if controls.break_stream {
         frames.truncate(1);
     }
@@ -317,7 +368,9 @@ pub(crate) fn ollama_embed(body: &[u8]) -> Response {
         Err(r) => return r,
     };
     let n = body["input"].as_array().map_or(1, Vec::len);
-    let floats: Vec<Vec<f64>> = (0..n).map(|i| vector(i, 8).map(f64::from).collect()).collect();
+    let floats: Vec<Vec<f64>> = (0..n)
+        .map(|i| vector(i, 8).map(f64::from).collect())
+        .collect();
     let answer = json!({"model": body["model"], "embeddings": floats, "total_duration": 1000, "prompt_eval_count": 5 * n});
     json_ok(Bytes::from(answer.to_string()))
 }

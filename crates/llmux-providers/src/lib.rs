@@ -371,9 +371,7 @@ impl Provider {
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
-            | Self::Cohere => {
-                Err(self.unsupported("text completions"))
-            }
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 
@@ -453,9 +451,7 @@ impl Provider {
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
-            | Self::Cohere => {
-                Err(self.unsupported("text completions"))
-            }
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 
@@ -473,9 +469,7 @@ impl Provider {
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
-            | Self::Cohere => {
-                Err(self.unsupported("text completions"))
-            }
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 

@@ -81,11 +81,19 @@ fn stream_body(f: &Value) -> Option<Vec<u8>> {
             let payload = e[1].to_string();
             let frame = match name.strip_prefix('!') {
                 Some(exception) => encode(
-                    &[(":exception-type", exception), (":content-type", "application/json"), (":message-type", "exception")],
+                    &[
+                        (":exception-type", exception),
+                        (":content-type", "application/json"),
+                        (":message-type", "exception"),
+                    ],
                     payload.as_bytes(),
                 ),
                 None => encode(
-                    &[(":event-type", name), (":content-type", "application/json"), (":message-type", "event")],
+                    &[
+                        (":event-type", name),
+                        (":content-type", "application/json"),
+                        (":message-type", "event"),
+                    ],
                     payload.as_bytes(),
                 ),
             };
@@ -174,7 +182,9 @@ fn translate(family: &str, f: &Value) -> Value {
     }
     if let Some(req) = f.get("embedding_request") {
         let req: EmbeddingRequest = serde_json::from_value(req.clone()).unwrap();
-        let api_base = (family == "cohere").then_some("http://127.0.0.1:18765/v2/embed").or(api_base);
+        let api_base = (family == "cohere")
+            .then_some("http://127.0.0.1:18765/v2/embed")
+            .or(api_base);
         let t = Target {
             model: &req.model,
             api_base,
@@ -186,7 +196,10 @@ fn translate(family: &str, f: &Value) -> Value {
         if let Some(reply) = f.get("embedding_reply") {
             let body = serde_json::to_vec(reply).unwrap();
             let resp = p.parse_embedding_response(&body, &req, false).unwrap();
-            out.insert("embedding_response".into(), serde_json::to_value(resp).unwrap());
+            out.insert(
+                "embedding_response".into(),
+                serde_json::to_value(resp).unwrap(),
+            );
         }
     }
     Value::Object(out)
@@ -237,16 +250,28 @@ fn every_split_position_decodes_like_the_whole_body() {
         assert!(!whole.is_empty(), "{family}/{name}");
         for cut in 0..=body.len() {
             let (a, b) = body.split_at(cut);
-            assert_eq!(decode(p, &[a, b]).unwrap(), whole, "{family}/{name}: cut at {cut}");
+            assert_eq!(
+                decode(p, &[a, b]).unwrap(),
+                whole,
+                "{family}/{name}: cut at {cut}"
+            );
         }
         let bytes: Vec<&[u8]> = body.chunks(1).collect();
-        assert_eq!(decode(p, &bytes).unwrap(), whole, "{family}/{name}: byte by byte");
+        assert_eq!(
+            decode(p, &bytes).unwrap(),
+            whole,
+            "{family}/{name}: byte by byte"
+        );
     }
 }
 
 #[test]
 fn a_cut_off_stream_is_an_error() {
-    for (family, name) in [("bedrock", "stream"), ("cohere", "stream"), ("ollama", "chat_stream")] {
+    for (family, name) in [
+        ("bedrock", "stream"),
+        ("cohere", "stream"),
+        ("ollama", "chat_stream"),
+    ] {
         let f = fixture(family, name);
         let body = stream_body(&f).unwrap();
         let cut = body.len() - 3;
@@ -265,7 +290,10 @@ fn a_bedrock_exception_is_a_typed_error_after_the_text_before_it() {
     let chunks = d.feed(&body).unwrap();
     assert_eq!(chunks[0].choices[0].delta.content.as_deref(), Some("Hel"));
     let e = d.finish().unwrap_err();
-    assert_eq!((e.kind, e.status.as_u16()), (llmux_types::ErrorKind::RateLimit, 429));
+    assert_eq!(
+        (e.kind, e.status.as_u16()),
+        (llmux_types::ErrorKind::RateLimit, 429)
+    );
 }
 
 proptest! {

@@ -135,14 +135,18 @@ impl Deployment {
             && !mocked
             && api_key.as_deref().is_none_or(str::is_empty)
             && azure_ad_token.is_none()
-            && let Some(source) =
-                crate::credentials::azure_ad::AzureAdTokenSource::from_params(&opts.provider_params, env)?
+            && let Some(source) = crate::credentials::azure_ad::AzureAdTokenSource::from_params(
+                &opts.provider_params,
+                env,
+            )?
         {
             credentials = Some(std::sync::Arc::new(source));
         }
         if provider.needs_google_token() && !mocked {
-            let source =
-                crate::credentials::google::GoogleTokenSource::from_params(&opts.provider_params, env)?;
+            let source = crate::credentials::google::GoogleTokenSource::from_params(
+                &opts.provider_params,
+                env,
+            )?;
             // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
             if !provider_params.contains_key("vertex_project")
                 && let Some(project) =

@@ -82,7 +82,10 @@ pub(super) fn parse_response(
             .as_array()
             .ok_or_else(|| unreadable("an embedding is not a list"))?
             .iter()
-            .map(|x| x.as_f64().ok_or_else(|| unreadable("an embedding value is not a number")))
+            .map(|x| {
+                x.as_f64()
+                    .ok_or_else(|| unreadable("an embedding value is not a number"))
+            })
             .collect::<Result<_, _>>()?;
         data.push(Embedding {
             object: "embedding".into(),
@@ -132,17 +135,40 @@ mod tests {
 
     #[test]
     fn titan_takes_one_text_and_cohere_a_batch() {
-        let b = request_body(&req(json!({"model": "m", "input": "fox", "dimensions": 256})), "amazon.titan-embed-text-v2:0").unwrap();
+        let b = request_body(
+            &req(json!({"model": "m", "input": "fox", "dimensions": 256})),
+            "amazon.titan-embed-text-v2:0",
+        )
+        .unwrap();
         assert_eq!(b, json!({"inputText": "fox", "dimensions": 256}));
-        let e = request_body(&req(json!({"model": "m", "input": ["a", "b"]})), "amazon.titan-embed-text-v2:0").unwrap_err();
+        let e = request_body(
+            &req(json!({"model": "m", "input": ["a", "b"]})),
+            "amazon.titan-embed-text-v2:0",
+        )
+        .unwrap_err();
         assert_eq!(e.status.as_u16(), 400);
-        let b = request_body(&req(json!({"model": "m", "input": ["a", "b"]})), "cohere.embed-english-v3").unwrap();
-        assert_eq!(b, json!({"texts": ["a", "b"], "input_type": "search_document"}));
+        let b = request_body(
+            &req(json!({"model": "m", "input": ["a", "b"]})),
+            "cohere.embed-english-v3",
+        )
+        .unwrap();
+        assert_eq!(
+            b,
+            json!({"texts": ["a", "b"], "input_type": "search_document"})
+        );
     }
 
     #[test]
     fn titan_usage_is_the_token_count() {
-        let r = parse_response(br#"{"embedding": [0.5, 1.0], "inputTextTokenCount": 5}"#, &req(json!({"model": "m", "input": "x"})), false).unwrap();
-        assert_eq!((r.usage.prompt_tokens, r.usage.total_tokens, r.data.len()), (5, 5, 1));
+        let r = parse_response(
+            br#"{"embedding": [0.5, 1.0], "inputTextTokenCount": 5}"#,
+            &req(json!({"model": "m", "input": "x"})),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.usage.prompt_tokens, r.usage.total_tokens, r.data.len()),
+            (5, 5, 1)
+        );
     }
 }

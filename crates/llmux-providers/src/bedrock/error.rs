@@ -96,10 +96,21 @@ mod tests {
         );
         assert_eq!(e.kind, ErrorKind::ContextWindowExceeded);
         let e = map_error(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), b"{}");
-        assert_eq!((e.kind, e.status.as_u16()), (ErrorKind::ServiceUnavailable, 503));
-        let e = map_error(StatusCode::BAD_REQUEST, &headers("ThrottlingException:http://x"), b"{}");
+        assert_eq!(
+            (e.kind, e.status.as_u16()),
+            (ErrorKind::ServiceUnavailable, 503)
+        );
+        let e = map_error(
+            StatusCode::BAD_REQUEST,
+            &headers("ThrottlingException:http://x"),
+            b"{}",
+        );
         assert_eq!(e.status.as_u16(), 429);
-        let e = map_error(StatusCode::FORBIDDEN, &headers("AccessDeniedException"), b"{}");
+        let e = map_error(
+            StatusCode::FORBIDDEN,
+            &headers("AccessDeniedException"),
+            b"{}",
+        );
         assert_eq!(e.status.as_u16(), 403);
         let e = stream_exception("throttlingException", br#"{"message":"slow"}"#);
         assert_eq!(e.kind, ErrorKind::RateLimit);

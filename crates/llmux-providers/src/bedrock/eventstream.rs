@@ -147,15 +147,25 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut all = encode(
-            &[(":event-type", "messageStart"), (":content-type", "application/json"), (":message-type", "event")],
+            &[
+                (":event-type", "messageStart"),
+                (":content-type", "application/json"),
+                (":message-type", "event"),
+            ],
             br#"{"role":"assistant"}"#,
         );
         all.extend(encode(
-            &[(":event-type", "contentBlockDelta"), (":message-type", "event")],
+            &[
+                (":event-type", "contentBlockDelta"),
+                (":message-type", "event"),
+            ],
             br#"{"contentBlockIndex":0,"delta":{"text":"Hi"}}"#,
         ));
         all.extend(encode(
-            &[(":exception-type", "throttlingException"), (":message-type", "exception")],
+            &[
+                (":exception-type", "throttlingException"),
+                (":message-type", "exception"),
+            ],
             br#"{"message":"slow down"}"#,
         ));
         all
@@ -177,7 +187,10 @@ mod tests {
         assert_eq!(events.len(), 3);
         assert_eq!(events[1].event_type, "contentBlockDelta");
         assert_eq!(events[2].message_type, "exception");
-        assert_eq!(events[2].exception_type.as_deref(), Some("throttlingException"));
+        assert_eq!(
+            events[2].exception_type.as_deref(),
+            Some("throttlingException")
+        );
     }
 
     #[test]
@@ -193,13 +206,22 @@ mod tests {
     #[test]
     fn truncation_bad_crcs_and_lengths_are_typed_errors() {
         let all = sample();
-        assert!(matches!(decode_in(&[&all[..all.len() - 1]]), Err(FrameError::Truncated(_))));
+        assert!(matches!(
+            decode_in(&[&all[..all.len() - 1]]),
+            Err(FrameError::Truncated(_))
+        ));
         let mut bad_prelude = all.clone();
         bad_prelude[9] ^= 0xFF;
-        assert!(matches!(decode_in(&[&bad_prelude]), Err(FrameError::Invalid(_))));
+        assert!(matches!(
+            decode_in(&[&bad_prelude]),
+            Err(FrameError::Invalid(_))
+        ));
         let mut bad_message = all.clone();
         bad_message[20] ^= 0xFF;
-        assert!(matches!(decode_in(&[&bad_message]), Err(FrameError::Invalid(_))));
+        assert!(matches!(
+            decode_in(&[&bad_message]),
+            Err(FrameError::Invalid(_))
+        ));
         let huge = [0xFFu8, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
         assert!(matches!(decode_in(&[&huge]), Err(FrameError::BadLength(_))));
         // Headers that claim more bytes than the message holds.

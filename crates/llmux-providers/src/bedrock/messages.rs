@@ -146,7 +146,11 @@ fn media_block(url: &str, name: Option<&str>, documents: &mut usize) -> Result<V
         })?;
         (mime.to_owned(), json!({"bytes": data}))
     } else if url.starts_with("s3://") {
-        let ext = url.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+        let ext = url
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let mime = match ext.as_str() {
             "pdf" => "application/pdf".to_owned(),
             "jpg" | "jpeg" => "image/jpeg".to_owned(),
@@ -176,16 +180,30 @@ fn media_block(url: &str, name: Option<&str>, documents: &mut usize) -> Result<V
     *documents += 1;
     // LiteLLM's generated names (Bedrock requires one, unique per request).
     let name = name.map_or_else(
-        || format!("Document{}messages_{}", format.to_ascii_uppercase(), documents),
+        || {
+            format!(
+                "Document{}messages_{}",
+                format.to_ascii_uppercase(),
+                documents
+            )
+        },
         str::to_owned,
     );
     Ok(json!({"document": {"format": format, "name": name, "source": source}}))
 }
 
 fn tool_result(m: &ChatMessage) -> Value {
-    let text = m.content.as_ref().map(MessageContent::text).unwrap_or_default();
+    let text = m
+        .content
+        .as_ref()
+        .map(MessageContent::text)
+        .unwrap_or_default();
     // Bedrock rejects an empty tool result; LiteLLM sends a single space.
-    let text = if text.is_empty() { " ".to_owned() } else { text };
+    let text = if text.is_empty() {
+        " ".to_owned()
+    } else {
+        text
+    };
     json!({"toolResult": {
         "content": [{"text": text}],
         "toolUseId": m.tool_call_id.clone().unwrap_or_default(),

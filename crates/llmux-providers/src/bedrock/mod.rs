@@ -97,7 +97,10 @@ fn url(t: &Target<'_>, action: &str) -> String {
     let base = t
         .api_base
         .filter(|b| !b.is_empty())
-        .or_else(|| t.param("aws_bedrock_runtime_endpoint").filter(|b| !b.is_empty()))
+        .or_else(|| {
+            t.param("aws_bedrock_runtime_endpoint")
+                .filter(|b| !b.is_empty())
+        })
         .map_or_else(
             || format!("https://bedrock-runtime.{}.amazonaws.com", region(t)),
             |b| b.trim_end_matches('/').to_owned(),
@@ -107,11 +110,12 @@ fn url(t: &Target<'_>, action: &str) -> String {
 
 /// A POST of `body` to `action`, with a bearer token when one is configured.
 fn post(t: &Target<'_>, action: &str, body: Vec<u8>) -> Result<http::Request<Bytes>, Error> {
-    let mut builder = http::Request::post(url(t, action))
-        .header(http::header::CONTENT_TYPE, "application/json");
+    let mut builder =
+        http::Request::post(url(t, action)).header(http::header::CONTENT_TYPE, "application/json");
     if let Some(token) = t.api_key.filter(|k| !k.is_empty()) {
-        let value = HeaderValue::try_from(format!("Bearer {token}"))
-            .map_err(|_| Error::bad_request("the Bedrock bearer token is not a valid header value"))?;
+        let value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
+            Error::bad_request("the Bedrock bearer token is not a valid header value")
+        })?;
         builder = builder.header(http::header::AUTHORIZATION, value);
     }
     for (k, v) in t.extra_headers {
@@ -123,7 +127,10 @@ fn post(t: &Target<'_>, action: &str, body: Vec<u8>) -> Result<http::Request<Byt
 }
 
 /// Builds a Converse (or ConverseStream, when `req.stream`) request.
-pub fn build_chat_request(req: &ChatRequest, t: &Target<'_>) -> Result<http::Request<Bytes>, Error> {
+pub fn build_chat_request(
+    req: &ChatRequest,
+    t: &Target<'_>,
+) -> Result<http::Request<Bytes>, Error> {
     let body = request::converse_body(req)?;
     let action = if req.stream == Some(true) {
         "converse-stream"
@@ -184,7 +191,9 @@ mod tests {
             "eu.meta.llama3-2-1b-instruct-v1%3A0"
         );
         assert_eq!(
-            model_path_id("arn:aws:bedrock:us-east-1:123456789012:inference-profile/apac.amazon.nova-pro-v1:0"),
+            model_path_id(
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/apac.amazon.nova-pro-v1:0"
+            ),
             "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fapac.amazon.nova-pro-v1%3A0"
         );
     }

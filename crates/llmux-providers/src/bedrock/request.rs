@@ -27,20 +27,17 @@ pub(super) fn converse_body(req: &ChatRequest) -> Result<Value, Error> {
     if !converted.system.is_empty() {
         body.insert("system".into(), Value::Array(converted.system));
     }
-    body.insert("inferenceConfig".into(), Value::Object(inference_config(req)));
+    body.insert(
+        "inferenceConfig".into(),
+        Value::Object(inference_config(req)),
+    );
 
     let mut tools: Vec<Value> = req
         .tools
         .iter()
         .flatten()
         .filter_map(|t| t.function.as_ref())
-        .map(|f| {
-            tool_spec(
-                &f.name,
-                f.description.as_deref(),
-                f.parameters.clone(),
-            )
-        })
+        .map(|f| tool_spec(&f.name, f.description.as_deref(), f.parameters.clone()))
         .collect();
     let mut tool_choice = match &req.tool_choice {
         None => None,
@@ -78,8 +75,15 @@ pub(super) fn converse_body(req: &ChatRequest) -> Result<Value, Error> {
             .and_then(|s| s.schema.clone())
             .or_else(|| rf.extra.get("response_schema").cloned());
         if let Some(schema) = schema {
-            let description = rf.json_schema.as_ref().and_then(|s| s.description.as_deref());
-            tools.push(tool_spec(RESPONSE_FORMAT_TOOL_NAME, description, Some(schema)));
+            let description = rf
+                .json_schema
+                .as_ref()
+                .and_then(|s| s.description.as_deref());
+            tools.push(tool_spec(
+                RESPONSE_FORMAT_TOOL_NAME,
+                description,
+                Some(schema),
+            ));
             tool_choice = Some(json!({"tool": {"name": RESPONSE_FORMAT_TOOL_NAME}}));
         }
     }
@@ -186,7 +190,8 @@ mod tests {
 
     #[test]
     fn params_go_to_inference_config_and_turns_merge() {
-        let b = body(json!({"model": "m", "max_tokens": 50, "stop": "END", "temperature": 0.2,
+        let b = body(
+            json!({"model": "m", "max_tokens": 50, "stop": "END", "temperature": 0.2,
             "messages": [
                 {"role": "system", "content": "be brief"},
                 {"role": "user", "content": "hi"},
@@ -194,7 +199,8 @@ mod tests {
                     {"id": "t1", "type": "function", "function": {"name": "f", "arguments": "{\"a\":1}"}}]},
                 {"role": "tool", "tool_call_id": "t1", "content": "42"},
                 {"role": "user", "content": "and?"}
-            ]}));
+            ]}),
+        );
         assert_eq!(
             b["inferenceConfig"],
             json!({"maxTokens": 50, "stopSequences": ["END"], "temperature": 0.2})
@@ -219,20 +225,26 @@ mod tests {
             "tools": [{"type": "function", "function": {"name": "f"}}],
             "messages": [{"role": "user", "content": "x"}]}))
         .unwrap();
-        assert_eq!(converse_body(&r).unwrap_err().kind, ErrorKind::UnsupportedParams);
-        let r: ChatRequest = serde_json::from_value(json!({"model": "m", "messages": [{"role": "user",
+        assert_eq!(
+            converse_body(&r).unwrap_err().kind,
+            ErrorKind::UnsupportedParams
+        );
+        let r: ChatRequest =
+            serde_json::from_value(json!({"model": "m", "messages": [{"role": "user",
             "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]}))
-        .unwrap();
+            .unwrap();
         assert_eq!(converse_body(&r).unwrap_err().status.as_u16(), 400);
     }
 
     #[test]
     fn images_cache_points_and_thinking() {
-        let b = body(json!({"model": "m", "reasoning_effort": "low", "messages": [{"role": "user", "content": [
-            {"type": "text", "text": "look", "cache_control": {"type": "ephemeral"}},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-            {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBE"}}
-        ]}]}));
+        let b = body(
+            json!({"model": "m", "reasoning_effort": "low", "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "look", "cache_control": {"type": "ephemeral"}},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBE"}}
+            ]}]}),
+        );
         assert_eq!(
             b["messages"][0]["content"],
             json!([

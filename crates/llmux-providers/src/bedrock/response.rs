@@ -226,7 +226,10 @@ mod tests {
         ]}}, "stopReason": "tool_use", "usage": {"inputTokens": 1, "outputTokens": 2, "totalTokens": 3}});
         let r = parse_chat_response(body.to_string().as_bytes(), &CTX).unwrap();
         let c = &r.choices[0];
-        assert_eq!(c.message.content.as_deref(), Some("{\"name\": \"Alice\", \"age\": 42}"));
+        assert_eq!(
+            c.message.content.as_deref(),
+            Some("{\"name\": \"Alice\", \"age\": 42}")
+        );
         assert!(c.message.tool_calls.is_none());
         assert_eq!(c.finish_reason, Some(FinishReason::Stop));
     }
@@ -237,7 +240,10 @@ mod tests {
             &json!({"inputTokens": 10, "outputTokens": 2, "cacheReadInputTokens": 5, "cacheWriteInputTokens": 3}),
             false,
         );
-        assert_eq!((u.prompt_tokens, u.total_tokens, u.cached_tokens()), (18, 20, 5));
+        assert_eq!(
+            (u.prompt_tokens, u.total_tokens, u.cached_tokens()),
+            (18, 20, 5)
+        );
         assert_eq!(u.extra["cache_creation_input_tokens"], 3);
     }
 }

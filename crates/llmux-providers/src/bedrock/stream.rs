@@ -123,7 +123,10 @@ impl State {
     fn on_event(&mut self, event: &Event, out: &mut Vec<ChatChunk>) -> Result<(), Error> {
         if event.message_type != "event" {
             return Err(stream_exception(
-                event.exception_type.as_deref().unwrap_or(&event.message_type),
+                event
+                    .exception_type
+                    .as_deref()
+                    .unwrap_or(&event.message_type),
                 &event.payload,
             ));
         }

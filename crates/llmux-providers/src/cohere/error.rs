@@ -8,7 +8,12 @@ use llmux_types::{Error, ErrorKind};
 use crate::is_context_window_exceeded;
 use crate::openai::{passthrough_headers, retry_after};
 
-pub(super) fn map_error(provider_id: &str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+pub(super) fn map_error(
+    provider_id: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     let kind = if text.contains("too many tokens") || is_context_window_exceeded(text) {

@@ -56,7 +56,11 @@ pub const PARAMS: ParamSpec = ParamSpec {
     reasoning: &[],
 };
 
-fn post(t: &Target<'_>, default_url: &str, body: &serde_json::Value) -> Result<http::Request<Bytes>, Error> {
+fn post(
+    t: &Target<'_>,
+    default_url: &str,
+    body: &serde_json::Value,
+) -> Result<http::Request<Bytes>, Error> {
     let url = t.api_base.filter(|b| !b.is_empty()).unwrap_or(default_url);
     let key = t.api_key.unwrap_or_default();
     let auth = HeaderValue::try_from(format!("Bearer {key}"))
@@ -77,7 +81,10 @@ fn post(t: &Target<'_>, default_url: &str, body: &serde_json::Value) -> Result<h
 }
 
 /// Builds a v2 chat request.
-pub fn build_chat_request(req: &ChatRequest, t: &Target<'_>) -> Result<http::Request<Bytes>, Error> {
+pub fn build_chat_request(
+    req: &ChatRequest,
+    t: &Target<'_>,
+) -> Result<http::Request<Bytes>, Error> {
     post(t, DEFAULT_CHAT_URL, &request::chat_body(req)?)
 }
 

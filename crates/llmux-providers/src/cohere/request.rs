@@ -122,11 +122,12 @@ mod tests {
 
     #[test]
     fn renames_and_tool_choice() {
-        let r: ChatRequest = serde_json::from_value(json!({"model": "command-r-plus", "top_p": 0.9,
+        let r: ChatRequest =
+            serde_json::from_value(json!({"model": "command-r-plus", "top_p": 0.9,
             "stop": "END", "max_completion_tokens": 5, "tool_choice": "required",
             "documents": [{"id": "d1", "data": {"text": "x"}}],
             "messages": [{"role": "user", "content": "hi"}]}))
-        .unwrap();
+            .unwrap();
         let b = chat_body(&r).unwrap();
         assert_eq!(
             b,
@@ -137,7 +138,10 @@ mod tests {
         let r: ChatRequest = serde_json::from_value(json!({"model": "m", "messages": [],
             "tool_choice": {"type": "function", "function": {"name": "f"}}}))
         .unwrap();
-        assert_eq!(chat_body(&r).unwrap_err().kind, ErrorKind::UnsupportedParams);
+        assert_eq!(
+            chat_body(&r).unwrap_err().kind,
+            ErrorKind::UnsupportedParams
+        );
     }
 
     #[test]

@@ -20,12 +20,15 @@ pub(super) fn parse_chat_response(
     let message = v
         .get("message")
         .ok_or_else(|| unreadable("the answer has no message"))?;
-    let text: Option<String> = message.get("content").and_then(Value::as_array).map(|parts| {
-        parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect()
-    });
+    let text: Option<String> = message
+        .get("content")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect()
+        });
     let calls = message
         .get("tool_calls")
         .and_then(Value::as_array)
@@ -111,7 +114,12 @@ pub(super) fn usage(tokens: Option<&Value>) -> Usage {
 fn annotations(citations: &[Value]) -> Vec<Value> {
     let mut out = Vec::new();
     for c in citations {
-        for source in c.get("sources").and_then(Value::as_array).into_iter().flatten() {
+        for source in c
+            .get("sources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let doc = source.get("document").unwrap_or(&Value::Null);
             out.push(json!({
                 "type": "url_citation",
@@ -147,7 +155,10 @@ pub(super) fn parse_embedding_response(
             .as_array()
             .ok_or_else(|| unreadable("an embedding is not a list"))?
             .iter()
-            .map(|x| x.as_f64().ok_or_else(|| unreadable("an embedding value is not a number")))
+            .map(|x| {
+                x.as_f64()
+                    .ok_or_else(|| unreadable("an embedding value is not a number"))
+            })
             .collect::<Result<_, _>>()?;
         data.push(Embedding {
             object: "embedding".into(),

@@ -81,10 +81,13 @@ impl CohereStreamDecoder {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 if !text.is_empty() {
-                    self.emit(out, Delta {
-                        content: Some(text.to_owned()),
-                        ..Delta::default()
-                    });
+                    self.emit(
+                        out,
+                        Delta {
+                            content: Some(text.to_owned()),
+                            ..Delta::default()
+                        },
+                    );
                 }
             }
             "tool-plan-delta" => {
@@ -94,21 +97,28 @@ impl CohereStreamDecoder {
                     .filter(|p| !p.is_empty())
                 {
                     let mut d = Delta::default();
-                    d.extra
-                        .insert("provider_specific_fields".into(), json!({"tool_plan": plan}));
+                    d.extra.insert(
+                        "provider_specific_fields".into(),
+                        json!({"tool_plan": plan}),
+                    );
                     self.emit(out, d);
                 }
             }
             "tool-call-start" => {
                 self.tool_calls = true;
-                let call = v.pointer("/delta/message/tool_calls").unwrap_or(&Value::Null);
+                let call = v
+                    .pointer("/delta/message/tool_calls")
+                    .unwrap_or(&Value::Null);
                 let s = |p: &str| call.pointer(p).and_then(Value::as_str).map(str::to_owned);
-                self.emit(out, tool_delta(
-                    index,
-                    s("/id"),
-                    s("/function/name"),
-                    s("/function/arguments").unwrap_or_default(),
-                ));
+                self.emit(
+                    out,
+                    tool_delta(
+                        index,
+                        s("/id"),
+                        s("/function/name"),
+                        s("/function/arguments").unwrap_or_default(),
+                    ),
+                );
             }
             "tool-call-delta" => {
                 if let Some(args) = v

@@ -80,14 +80,18 @@ pub const GENERATE_PARAMS: ParamSpec = ParamSpec {
     reasoning: &[],
 };
 
-fn post(t: &Target<'_>, path: &str, body: &serde_json::Value) -> Result<http::Request<Bytes>, Error> {
+fn post(
+    t: &Target<'_>,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<http::Request<Bytes>, Error> {
     let base = t
         .api_base
         .filter(|b| !b.is_empty())
         .unwrap_or(DEFAULT_API_BASE)
         .trim_end_matches('/');
-    let mut builder =
-        http::Request::post(format!("{base}{path}")).header(http::header::CONTENT_TYPE, "application/json");
+    let mut builder = http::Request::post(format!("{base}{path}"))
+        .header(http::header::CONTENT_TYPE, "application/json");
     if let Some(key) = t.api_key.filter(|k| !k.is_empty()) {
         let value = HeaderValue::try_from(format!("Bearer {key}"))
             .map_err(|_| Error::bad_request("the Ollama api_key is not a valid header value"))?;

@@ -13,8 +13,8 @@
 //!   `### Assistant:` sections) and the user images.
 
 use llmux_types::{
-    ChatMessage, ChatRequest, ContentPart, EmbeddingInput, EmbeddingRequest, Error,
-    MessageContent, Role, StopSequences,
+    ChatMessage, ChatRequest, ContentPart, EmbeddingInput, EmbeddingRequest, Error, MessageContent,
+    Role, StopSequences,
 };
 use serde_json::{Map, Value, json};
 
@@ -22,7 +22,8 @@ use crate::python_json;
 
 const TOP_LEVEL_KEYS: &[&str] = &["keep_alive", "think"];
 
-fn options_and_top(req: &ChatRequest) -> Result<(Map<String, Value>, Map<String, Value>), Error> {
+/// `options`, and the keys that go at the top of the body.
+fn options_and_top(req: &ChatRequest) -> (Map<String, Value>, Map<String, Value>) {
     let mut o = Map::new();
     let mut top = Map::new();
     if let Some(n) = req.max_completion_tokens.or(req.max_tokens) {
@@ -77,11 +78,11 @@ fn options_and_top(req: &ChatRequest) -> Result<(Map<String, Value>, Map<String,
             o.insert(k.clone(), v.clone());
         }
     }
-    Ok((o, top))
+    (o, top)
 }
 
 pub(super) fn chat_body(req: &ChatRequest) -> Result<Value, Error> {
-    let (options, top) = options_and_top(req)?;
+    let (options, top) = options_and_top(req);
     let messages = req
         .messages
         .iter()
@@ -167,10 +168,8 @@ fn text_and_images(content: Option<&MessageContent>) -> Result<(String, Vec<Stri
                         images.push(data.to_owned());
                     }
                     _ => {
-                        return Err(Error::bad_request(
-                            "Ollama takes text and image parts only",
-                        )
-                        .with_provider("ollama"));
+                        return Err(Error::bad_request("Ollama takes text and image parts only")
+                            .with_provider("ollama"));
                     }
                 }
             }
@@ -180,7 +179,7 @@ fn text_and_images(content: Option<&MessageContent>) -> Result<(String, Vec<Stri
 }
 
 pub(super) fn generate_body(req: &ChatRequest) -> Result<Value, Error> {
-    let (options, top) = options_and_top(req)?;
+    let (options, top) = options_and_top(req);
     let mut prompt = String::new();
     let mut images = Vec::new();
     let msgs = &req.messages;
@@ -292,15 +291,23 @@ mod tests {
 
     #[test]
     fn options_format_and_images() {
-        let b = chat_body(&req(json!({"model": "llama3.1", "max_tokens": 50, "stop": ["END"],
+        let b = chat_body(&req(
+            json!({"model": "llama3.1", "max_tokens": 50, "stop": ["END"],
             "num_ctx": 8192, "keep_alive": "5m",
             "response_format": {"type": "json_object"},
             "messages": [{"role": "user", "content": [
                 {"type": "text", "text": "what is this?"},
-                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}}]}]})))
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}}]}]}),
+        ))
         .unwrap();
-        assert_eq!(b["options"], json!({"num_predict": 50, "stop": ["END"], "num_ctx": 8192}));
-        assert_eq!((&b["format"], &b["keep_alive"]), (&json!("json"), &json!("5m")));
+        assert_eq!(
+            b["options"],
+            json!({"num_predict": 50, "stop": ["END"], "num_ctx": 8192})
+        );
+        assert_eq!(
+            (&b["format"], &b["keep_alive"]),
+            (&json!("json"), &json!("5m"))
+        );
         assert_eq!(
             b["messages"],
             json!([{"role": "user", "content": "what is this?", "images": ["iVBO"]}])
@@ -323,8 +330,10 @@ mod tests {
 
     #[test]
     fn assistant_tool_calls_need_object_arguments() {
-        let r = req(json!({"model": "m", "messages": [{"role": "assistant", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "[1]"}}]}]}));
+        let r = req(
+            json!({"model": "m", "messages": [{"role": "assistant", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "[1]"}}]}]}),
+        );
         assert_eq!(chat_body(&r).unwrap_err().status.as_u16(), 400);
     }
 }

@@ -39,7 +39,9 @@ pub(super) fn parse_chat_response(
             )
         }
         Flavor::Generate => (
-            v.get("response").and_then(Value::as_str).unwrap_or_default(),
+            v.get("response")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
             v.get("thinking").and_then(Value::as_str).map(str::to_owned),
             None,
         ),
@@ -70,7 +72,10 @@ pub(super) fn parse_chat_response(
     if !tool_calls.is_empty() {
         finish = FinishReason::ToolCalls;
     }
-    let prompt = v.get("prompt_eval_count").and_then(Value::as_u64).unwrap_or(0);
+    let prompt = v
+        .get("prompt_eval_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let completion = v.get("eval_count").and_then(Value::as_u64).unwrap_or(0);
     Ok(ChatResponse {
         id: ctx.response_id.to_owned(),
@@ -169,7 +174,10 @@ pub(super) fn parse_embedding_response(
             .as_array()
             .ok_or_else(|| unreadable("an embedding is not a list"))?
             .iter()
-            .map(|x| x.as_f64().ok_or_else(|| unreadable("an embedding value is not a number")))
+            .map(|x| {
+                x.as_f64()
+                    .ok_or_else(|| unreadable("an embedding value is not a number"))
+            })
             .collect::<Result<_, _>>()?;
         data.push(Embedding {
             object: "embedding".into(),
@@ -181,7 +189,10 @@ pub(super) fn parse_embedding_response(
             },
         });
     }
-    let tokens = v.get("prompt_eval_count").and_then(Value::as_u64).unwrap_or(0);
+    let tokens = v
+        .get("prompt_eval_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     Ok(EmbeddingResponse {
         object: "list".into(),
         data,
@@ -222,14 +233,25 @@ mod tests {
             {"function": {"name": "get_weather", "arguments": {"location": "Paris"}}},
             {"function": {"name": "get_time", "arguments": {}}}]},
             "done": true, "done_reason": "stop", "prompt_eval_count": 12, "eval_count": 9});
-        let parse = || parse_chat_response(body.to_string().as_bytes(), &CTX, Flavor::Chat).unwrap();
+        let parse =
+            || parse_chat_response(body.to_string().as_bytes(), &CTX, Flavor::Chat).unwrap();
         let (a, b) = (parse(), parse());
         let calls = a.choices[0].message.tool_calls.as_ref().unwrap();
         assert_eq!(calls[0].function.arguments, "{\"location\": \"Paris\"}");
         assert_eq!(a.choices[0].finish_reason, Some(FinishReason::ToolCalls));
         let ids: Vec<_> = calls.iter().map(|c| c.id.clone()).collect();
         assert_ne!(ids[0], ids[1]);
-        assert_eq!(ids, b.choices[0].message.tool_calls.as_ref().unwrap().iter().map(|c| c.id.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            ids,
+            b.choices[0]
+                .message
+                .tool_calls
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        );
         assert!(uuid_like(&ids[0]), "{}", ids[0]);
         assert_ne!(tool_call_id("chatcmpl-other", 0), ids[0]);
     }
@@ -244,7 +266,10 @@ mod tests {
         let body = json!({"response": "<think>hmm</think> 42", "done": true, "prompt_eval_count": 1, "eval_count": 2});
         let r = parse_chat_response(body.to_string().as_bytes(), &CTX, Flavor::Generate).unwrap();
         let m = &r.choices[0].message;
-        assert_eq!((m.reasoning_content.as_deref(), m.content.as_deref()), (Some("hmm"), Some("42")));
+        assert_eq!(
+            (m.reasoning_content.as_deref(), m.content.as_deref()),
+            (Some("hmm"), Some("42"))
+        );
         assert_eq!(r.usage.unwrap().total_tokens, 3);
     }
 }

@@ -94,7 +94,9 @@ impl OllamaStreamDecoder {
             } else {
                 ErrorKind::InternalServer
             };
-            return Err(Error::new(kind, format!("OllamaException - {text}")).with_provider("ollama"));
+            return Err(
+                Error::new(kind, format!("OllamaException - {text}")).with_provider("ollama")
+            );
         }
         let (text, thinking, calls) = match self.flavor {
             Flavor::Chat => {
@@ -106,16 +108,21 @@ impl OllamaStreamDecoder {
                 )
             }
             Flavor::Generate => (
-                v.get("response").and_then(Value::as_str).unwrap_or_default(),
+                v.get("response")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
                 v.get("thinking").and_then(Value::as_str),
                 None,
             ),
         };
         if let Some(t) = thinking.filter(|t| !t.is_empty()) {
-            self.emit(out, Delta {
-                reasoning_content: Some(t.to_owned()),
-                ..Delta::default()
-            });
+            self.emit(
+                out,
+                Delta {
+                    reasoning_content: Some(t.to_owned()),
+                    ..Delta::default()
+                },
+            );
         }
         if !text.is_empty() {
             let mut text = text.to_owned();
@@ -142,29 +149,37 @@ impl OllamaStreamDecoder {
                 self.in_think = false;
             }
             // A line that was only a `<think>` tag adds nothing.
-            if delta.content.as_deref().or(delta.reasoning_content.as_deref()) != Some("") {
+            if delta
+                .content
+                .as_deref()
+                .or(delta.reasoning_content.as_deref())
+                != Some("")
+            {
                 self.emit(out, delta);
             }
         }
         for c in calls.into_iter().flatten() {
             let index = self.tool_calls;
             self.tool_calls += 1;
-            self.emit(out, Delta {
-                tool_calls: Some(vec![ToolCallDelta {
-                    index: u32::try_from(index).unwrap_or(u32::MAX),
-                    id: Some(tool_call_id(&self.response_id, index)),
-                    kind: Some("function".into()),
-                    function: Some(FunctionCallDelta {
-                        name: c
-                            .pointer("/function/name")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        arguments: Some(arguments_text(c.pointer("/function/arguments"))),
-                    }),
-                    extra: JsonMap::new(),
-                }]),
-                ..Delta::default()
-            });
+            self.emit(
+                out,
+                Delta {
+                    tool_calls: Some(vec![ToolCallDelta {
+                        index: u32::try_from(index).unwrap_or(u32::MAX),
+                        id: Some(tool_call_id(&self.response_id, index)),
+                        kind: Some("function".into()),
+                        function: Some(FunctionCallDelta {
+                            name: c
+                                .pointer("/function/name")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                            arguments: Some(arguments_text(c.pointer("/function/arguments"))),
+                        }),
+                        extra: JsonMap::new(),
+                    }]),
+                    ..Delta::default()
+                },
+            );
         }
         if v.get("done").and_then(Value::as_bool) == Some(true) {
             self.done = true;
@@ -174,7 +189,10 @@ impl OllamaStreamDecoder {
                 finish_reason(v.get("done_reason").and_then(Value::as_str))
             };
             out.push(self.chunk(Some(Delta::default()), Some(finish), None));
-            let prompt = v.get("prompt_eval_count").and_then(Value::as_u64).unwrap_or(0);
+            let prompt = v
+                .get("prompt_eval_count")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
             let completion = v.get("eval_count").and_then(Value::as_u64).unwrap_or(0);
             let mut details = JsonMap::new();
             details.insert("text_tokens".into(), json!(completion));
@@ -202,7 +220,12 @@ impl OllamaStreamDecoder {
         out.push(self.chunk(Some(delta), None, None));
     }
 
-    fn chunk(&self, delta: Option<Delta>, finish: Option<FinishReason>, usage: Option<Usage>) -> ChatChunk {
+    fn chunk(
+        &self,
+        delta: Option<Delta>,
+        finish: Option<FinishReason>,
+        usage: Option<Usage>,
+    ) -> ChatChunk {
         ChatChunk {
             id: self.id.clone(),
             object: "chat.completion.chunk".into(),

@@ -33,10 +33,18 @@ async fn token(
         assert!(body.contains(field), "{field} in {body}");
     }
     let n = state.calls.fetch_add(1, Ordering::SeqCst) + 1;
-    axum::Json(json!({"token_type": "Bearer", "expires_in": state.expires_in, "access_token": format!("ad-token-{n}")}))
+    axum::Json(
+        json!({"token_type": "Bearer", "expires_in": state.expires_in, "access_token": format!("ad-token-{n}")}),
+    )
 }
 
-async fn start_entra(expires_in: u64) -> (Arc<FakeEntra>, String, tokio::task::JoinHandle<std::io::Result<()>>) {
+async fn start_entra(
+    expires_in: u64,
+) -> (
+    Arc<FakeEntra>,
+    String,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let state = Arc::new(FakeEntra {
         calls: AtomicUsize::new(0),
         expires_in,
@@ -46,7 +54,11 @@ async fn start_entra(expires_in: u64) -> (Arc<FakeEntra>, String, tokio::task::J
     let app = axum::Router::new()
         .route("/{tenant}/oauth2/v2.0/token", axum::routing::post(token))
         .with_state(Arc::clone(&state));
-    (state, base, tokio::spawn(axum::serve(listener, app).into_future()))
+    (
+        state,
+        base,
+        tokio::spawn(axum::serve(listener, app).into_future()),
+    )
 }
 
 fn config(authority: &str) -> String {
@@ -97,7 +109,9 @@ async fn one_token_exchange_serves_many_concurrent_requests() {
     assert_eq!(sent.len(), 8);
     assert!(sent.iter().all(|b| b == "Bearer ad-token-1"), "{sent:?}");
     assert!(
-        gw.upstream()[0].path.starts_with("/openai/deployments/my-deployment/chat/completions"),
+        gw.upstream()[0]
+            .path
+            .starts_with("/openai/deployments/my-deployment/chat/completions"),
         "{}",
         gw.upstream()[0].path
     );
@@ -118,7 +132,11 @@ async fn the_token_is_refreshed_before_it_expires() {
     assert_eq!(entra.calls.load(Ordering::SeqCst), 2);
     assert_eq!(
         bearers(&gw),
-        ["Bearer ad-token-1", "Bearer ad-token-1", "Bearer ad-token-2"]
+        [
+            "Bearer ad-token-1",
+            "Bearer ad-token-1",
+            "Bearer ad-token-2"
+        ]
     );
     server.abort();
 }

@@ -107,8 +107,17 @@ async fn converse_stream_decodes_the_binary_event_stream() {
         .collect();
     assert_eq!(finish, ["stop"]);
     let usage = &chunks.last().unwrap()["usage"];
-    assert_eq!((usage["prompt_tokens"].as_u64(), usage["completion_tokens"].as_u64()), (Some(12), Some(9)));
-    assert_eq!(gw.upstream()[0].path, format!("{MODEL_PATH}/converse-stream"));
+    assert_eq!(
+        (
+            usage["prompt_tokens"].as_u64(),
+            usage["completion_tokens"].as_u64()
+        ),
+        (Some(12), Some(9))
+    );
+    assert_eq!(
+        gw.upstream()[0].path,
+        format!("{MODEL_PATH}/converse-stream")
+    );
 }
 
 #[tokio::test]
@@ -122,7 +131,11 @@ async fn streamed_tool_calls_are_assembled() {
     let mut args = String::new();
     let mut ids = Vec::new();
     for c in &chunks {
-        for call in c["choices"][0]["delta"]["tool_calls"].as_array().into_iter().flatten() {
+        for call in c["choices"][0]["delta"]["tool_calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             assert_eq!(call["index"], 0);
             if let Some(id) = call["id"].as_str() {
                 ids.push(id.to_owned());
@@ -131,14 +144,20 @@ async fn streamed_tool_calls_are_assembled() {
         }
     }
     assert_eq!(ids, ["tooluse_mock01"]);
-    assert_eq!(serde_json::from_str::<Value>(&args).unwrap(), json!({"location": "Paris"}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&args).unwrap(),
+        json!({"location": "Paris"})
+    );
     let finish: Vec<_> = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["finish_reason"].as_str())
         .collect();
     assert_eq!(finish, ["tool_calls"]);
     let sent: Value = serde_json::from_slice(&gw.upstream()[0].body).unwrap();
-    assert_eq!(sent["toolConfig"]["tools"][0]["toolSpec"]["name"], "get_weather");
+    assert_eq!(
+        sent["toolConfig"]["tools"][0]["toolSpec"]["name"],
+        "get_weather"
+    );
 }
 
 #[tokio::test]
@@ -157,22 +176,50 @@ async fn errors_map_as_litellm_maps_them() {
         config("{mock}/error/500", "")
     ))
     .await;
-    let err = gw.chat(&chat_body("claude-bedrock")).await.assert_error(503, "internal_server_error");
-    assert!(err["message"].as_str().unwrap().contains("BedrockException"), "{err}");
+    let err = gw
+        .chat(&chat_body("claude-bedrock"))
+        .await
+        .assert_error(503, "internal_server_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("BedrockException"),
+        "{err}"
+    );
 
     let gw = Gateway::start(&config("{mock}/error/400_context", "")).await;
-    let err = gw.chat(&chat_body("claude-bedrock")).await.assert_error(400, "invalid_request_error");
-    assert!(err["message"].as_str().unwrap().contains("Input is too long"), "{err}");
+    let err = gw
+        .chat(&chat_body("claude-bedrock"))
+        .await
+        .assert_error(400, "invalid_request_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("Input is too long"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn a_session_token_is_signed_and_sent() {
-    let gw = Gateway::start(&config("{mock}", "      aws_session_token: FwoGZXIvYXdzEXAMPLE")).await;
+    let gw = Gateway::start(&config(
+        "{mock}",
+        "      aws_session_token: FwoGZXIvYXdzEXAMPLE",
+    ))
+    .await;
     gw.chat(&chat_body("claude-bedrock")).await.ok_json();
     let up = gw.upstream();
-    assert_eq!(header(&up[0].headers, "x-amz-security-token"), Some("FwoGZXIvYXdzEXAMPLE"));
+    assert_eq!(
+        header(&up[0].headers, "x-amz-security-token"),
+        Some("FwoGZXIvYXdzEXAMPLE")
+    );
     let auth = header(&up[0].headers, "authorization").unwrap();
-    assert!(auth.contains("x-amz-security-token"), "the token is signed: {auth}");
+    assert!(
+        auth.contains("x-amz-security-token"),
+        "the token is signed: {auth}"
+    );
 }
 
 #[tokio::test]
@@ -180,7 +227,10 @@ async fn a_bearer_token_replaces_sigv4() {
     let gw = Gateway::start(&config("{mock}", "      api_key: bedrock-api-key-1")).await;
     gw.chat(&chat_body("claude-bedrock")).await.ok_json();
     let up = gw.upstream();
-    assert_eq!(header(&up[0].headers, "authorization"), Some("Bearer bedrock-api-key-1"));
+    assert_eq!(
+        header(&up[0].headers, "authorization"),
+        Some("Bearer bedrock-api-key-1")
+    );
     assert!(header(&up[0].headers, "x-amz-date").is_none());
 }
 
@@ -188,7 +238,10 @@ async fn a_bearer_token_replaces_sigv4() {
 async fn titan_embeddings_go_through_invoke() {
     let gw = Gateway::start(&config("{mock}", "")).await;
     let body = gw
-        .post_json("/v1/embeddings", &json!({"model": "titan", "input": "The quick brown fox"}))
+        .post_json(
+            "/v1/embeddings",
+            &json!({"model": "titan", "input": "The quick brown fox"}),
+        )
         .await
         .ok_json();
     assert_eq!(body["data"][0]["embedding"].as_array().unwrap().len(), 8);
@@ -202,14 +255,29 @@ async fn titan_embeddings_go_through_invoke() {
 }
 
 /// A fake STS: `AssumeRole` answers temporary keys and counts its calls.
-async fn fake_sts(calls: Arc<AtomicUsize>) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
-    async fn assume(State(calls): State<Arc<AtomicUsize>>, headers: HeaderMap, body: String) -> String {
+async fn fake_sts(
+    calls: Arc<AtomicUsize>,
+) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+    async fn assume(
+        State(calls): State<Arc<AtomicUsize>>,
+        headers: HeaderMap,
+        body: String,
+    ) -> String {
         let signed = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("Credential=AKIDLLMUXTEST/") && a.contains("/sts/aws4_request"));
-        assert!(signed, "STS calls are signed with the base keys: {headers:?}");
-        assert!(body.contains("Action=AssumeRole") && body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fllmux"), "{body}");
+            .is_some_and(|a| {
+                a.contains("Credential=AKIDLLMUXTEST/") && a.contains("/sts/aws4_request")
+            });
+        assert!(
+            signed,
+            "STS calls are signed with the base keys: {headers:?}"
+        );
+        assert!(
+            body.contains("Action=AssumeRole")
+                && body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fllmux"),
+            "{body}"
+        );
         let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
         format!(
             "<AssumeRoleResponse><AssumeRoleResult><Credentials>\
@@ -237,11 +305,21 @@ async fn assume_role_goes_through_sts_once_and_signs_with_the_temporary_keys() {
     for _ in 0..3 {
         gw.chat(&chat_body("claude-bedrock")).await.ok_json();
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "the temporary keys are cached");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the temporary keys are cached"
+    );
     for up in gw.upstream() {
         let auth = header(&up.headers, "authorization").unwrap();
-        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=ASIATEMP1/"), "{auth}");
-        assert_eq!(header(&up.headers, "x-amz-security-token"), Some("temp-session-1"));
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=ASIATEMP1/"),
+            "{auth}"
+        );
+        assert_eq!(
+            header(&up.headers, "x-amz-security-token"),
+            Some("temp-session-1")
+        );
     }
     server.abort();
 }

@@ -29,15 +29,24 @@ fn weather_tools() -> Value {
 async fn chat_renames_params_and_answers() {
     let gw = Gateway::start(CONFIG).await;
     let body = gw
-        .chat(&json!({"model": "command", "top_p": 0.5, "stop": ["END"], "max_tokens": 7,
-            "messages": [{"role": "user", "content": "hi"}]}))
+        .chat(
+            &json!({"model": "command", "top_p": 0.5, "stop": ["END"], "max_tokens": 7,
+            "messages": [{"role": "user", "content": "hi"}]}),
+        )
         .await
         .ok_json();
-    assert_eq!(body["choices"][0]["message"]["content"], "Hello! How can I help you today?");
+    assert_eq!(
+        body["choices"][0]["message"]["content"],
+        "Hello! How can I help you today?"
+    );
     assert_eq!(body["usage"]["total_tokens"], 21);
     let up = gw.upstream();
     assert_eq!(up[0].path, "/v2/chat");
-    let auth = up[0].headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.as_str());
+    let auth = up[0]
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.as_str());
     assert_eq!(auth, Some("Bearer co-test-key"));
     assert_eq!(
         serde_json::from_slice::<Value>(&up[0].body).unwrap(),
@@ -89,12 +98,27 @@ async fn the_real_v2_sse_stream_is_parsed_with_tool_call_events() {
         }
     }
     assert_eq!(plan, "Let me look that up.");
-    assert_eq!((ids.as_slice(), names.as_slice()), (&["mock_cohere_call_0".to_owned()][..], &["get_weather".to_owned()][..]));
-    assert_eq!(serde_json::from_str::<Value>(&args).unwrap(), json!({"location": "Paris"}));
-    let finish: Vec<_> = chunks.iter().filter_map(|c| c["choices"][0]["finish_reason"].as_str()).collect();
+    assert_eq!(
+        (ids.as_slice(), names.as_slice()),
+        (
+            &["mock_cohere_call_0".to_owned()][..],
+            &["get_weather".to_owned()][..]
+        )
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&args).unwrap(),
+        json!({"location": "Paris"})
+    );
+    let finish: Vec<_> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["finish_reason"].as_str())
+        .collect();
     assert_eq!(finish, ["tool_calls"]);
     assert_eq!(chunks.last().unwrap()["usage"]["completion_tokens"], 9);
-    assert_eq!(serde_json::from_slice::<Value>(&gw.upstream()[0].body).unwrap()["stream"], true);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&gw.upstream()[0].body).unwrap()["stream"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -108,14 +132,22 @@ async fn a_text_stream_is_content() {
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
         .collect();
     assert_eq!(text, "Hello! How can I help you today?");
-    assert!(chunks.iter().all(|c| c.get("usage").is_none_or(Value::is_null)), "no usage unless asked");
+    assert!(
+        chunks
+            .iter()
+            .all(|c| c.get("usage").is_none_or(Value::is_null)),
+        "no usage unless asked"
+    );
 }
 
 #[tokio::test]
 async fn embed_v2_and_errors() {
     let gw = Gateway::start(CONFIG).await;
     let body = gw
-        .post_json("/v1/embeddings", &json!({"model": "cohere-embed", "input": ["a", "b"]}))
+        .post_json(
+            "/v1/embeddings",
+            &json!({"model": "cohere-embed", "input": ["a", "b"]}),
+        )
         .await
         .ok_json();
     assert_eq!(body["data"].as_array().unwrap().len(), 2);
@@ -125,6 +157,15 @@ async fn embed_v2_and_errors() {
         json!({"model": "embed-english-v3.0", "texts": ["a", "b"], "input_type": "search_document"})
     );
     let gw = Gateway::start(&CONFIG.replace("{mock}/v2/chat", "{mock}/error/401/v2/chat")).await;
-    let err = gw.chat(&chat_body("command")).await.assert_error(401, "authentication_error");
-    assert!(err["message"].as_str().unwrap().contains("invalid api token"), "{err}");
+    let err = gw
+        .chat(&chat_body("command"))
+        .await
+        .assert_error(401, "authentication_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid api token"),
+        "{err}"
+    );
 }

@@ -32,14 +32,26 @@ async fn chat_maps_options_and_format() {
         .await
         .ok_json();
     let content = body["choices"][0]["message"]["content"].as_str().unwrap();
-    assert_eq!(serde_json::from_str::<Value>(content).unwrap(), json!({"name": "x"}));
-    assert_eq!(body["usage"], json!({"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}));
+    assert_eq!(
+        serde_json::from_str::<Value>(content).unwrap(),
+        json!({"name": "x"})
+    );
+    assert_eq!(
+        body["usage"],
+        json!({"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21})
+    );
     let up = gw.upstream();
     assert_eq!(up[0].path, "/api/chat");
     let sent: Value = serde_json::from_slice(&up[0].body).unwrap();
-    assert_eq!(sent["options"], json!({"num_predict": 50, "temperature": 0.2}));
+    assert_eq!(
+        sent["options"],
+        json!({"num_predict": 50, "temperature": 0.2})
+    );
     assert_eq!(sent["format"]["required"], json!(["name"]));
-    assert_eq!(sent["messages"], json!([{"role": "user", "content": "hi", "images": []}]));
+    assert_eq!(
+        sent["messages"],
+        json!([{"role": "user", "content": "hi", "images": []}])
+    );
     assert_eq!(sent["stream"], false);
 }
 
@@ -55,7 +67,11 @@ async fn tool_calls_get_uuid_ids_and_finish_tool_calls() {
     let call = &choice["message"]["tool_calls"][0];
     assert_eq!(call["function"]["arguments"], "{\"location\": \"Paris\"}");
     let id = call["id"].as_str().unwrap();
-    assert_eq!(id.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+    assert_eq!(
+        id.split('-').map(str::len).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{id}"
+    );
 
     req["stream"] = json!(true);
     let chunks = sse_json(&gw.chat(&req).await);
@@ -67,7 +83,10 @@ async fn tool_calls_get_uuid_ids_and_finish_tool_calls() {
     assert_eq!(calls.len(), 1);
     assert!(calls[0]["id"].is_string());
     assert_eq!(calls[0]["index"], 0);
-    let finish: Vec<_> = chunks.iter().filter_map(|c| c["choices"][0]["finish_reason"].as_str()).collect();
+    let finish: Vec<_> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["finish_reason"].as_str())
+        .collect();
     assert_eq!(finish, ["tool_calls"]);
 }
 
@@ -84,7 +103,11 @@ async fn ndjson_streams_become_chunks() {
             .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
             .collect();
         assert_eq!(text, "Hello! How can I help you today?", "{model}");
-        assert_eq!(chunks.last().unwrap()["usage"]["total_tokens"], 21, "{model}");
+        assert_eq!(
+            chunks.last().unwrap()["usage"]["total_tokens"],
+            21,
+            "{model}"
+        );
     }
     let up = gw.upstream();
     assert_eq!(up[1].path, "/api/generate");
@@ -97,7 +120,10 @@ async fn ndjson_streams_become_chunks() {
 async fn embeddings_and_errors() {
     let gw = Gateway::start(CONFIG).await;
     let body = gw
-        .post_json("/v1/embeddings", &json!({"model": "nomic", "input": ["a", "b"]}))
+        .post_json(
+            "/v1/embeddings",
+            &json!({"model": "nomic", "input": ["a", "b"]}),
+        )
         .await
         .ok_json();
     assert_eq!(body["data"].as_array().unwrap().len(), 2);
@@ -105,5 +131,7 @@ async fn embeddings_and_errors() {
     assert_eq!(gw.upstream()[0].path, "/api/embed");
 
     let gw = Gateway::start(&CONFIG.replace("\"{mock}\"", "\"{mock}/error/400_context\"")).await;
-    gw.chat(&chat_body("llama-chat")).await.assert_error(400, "invalid_request_error");
+    gw.chat(&chat_body("llama-chat"))
+        .await
+        .assert_error(400, "invalid_request_error");
 }

@@ -125,16 +125,16 @@ impl SigV4Signer {
                 .map(str::to_owned)
         };
         let env_var = |k: &str| env(k).filter(|s| !s.is_empty());
-        let keys = match (
-            param("aws_access_key_id"),
-            param("aws_secret_access_key"),
-        ) {
+        let keys = match (param("aws_access_key_id"), param("aws_secret_access_key")) {
             (Some(id), Some(secret)) => Some(AwsKeys {
                 access_key_id: id,
                 secret_access_key: secret,
                 session_token: param("aws_session_token"),
             }),
-            _ => match (env_var("AWS_ACCESS_KEY_ID"), env_var("AWS_SECRET_ACCESS_KEY")) {
+            _ => match (
+                env_var("AWS_ACCESS_KEY_ID"),
+                env_var("AWS_SECRET_ACCESS_KEY"),
+            ) {
                 (Some(id), Some(secret)) => Some(AwsKeys {
                     access_key_id: id,
                     secret_access_key: secret,
@@ -462,7 +462,14 @@ mod tests {
             .header("host", "example.amazonaws.com")
             .body(Bytes::new())
             .unwrap();
-        sign_request(&vector_keys(token), "us-east-1", "service", vector_time(), &mut req).unwrap();
+        sign_request(
+            &vector_keys(token),
+            "us-east-1",
+            "service",
+            vector_time(),
+            &mut req,
+        )
+        .unwrap();
         req
     }
 
@@ -515,13 +522,17 @@ mod tests {
         };
         let s = SigV4Signer::from_params(&JsonMap::new(), &env, "us-east-1", "bedrock").unwrap();
         let k = keys(&s).unwrap();
-        assert_eq!((k.access_key_id.as_str(), k.session_token.as_deref()), ("AKWORK", Some("t1")));
+        assert_eq!(
+            (k.access_key_id.as_str(), k.session_token.as_deref()),
+            ("AKWORK", Some("t1"))
+        );
         let mut params = JsonMap::new();
         params.insert("aws_access_key_id".into(), "AKPARAM".into());
         params.insert("aws_secret_access_key".into(), "sp".into());
         let s = SigV4Signer::from_params(&params, &env, "us-east-1", "bedrock").unwrap();
         assert_eq!(keys(&s).unwrap().access_key_id, "AKPARAM");
-        let s = SigV4Signer::from_params(&JsonMap::new(), &|_| None, "us-east-1", "bedrock").unwrap();
+        let s =
+            SigV4Signer::from_params(&JsonMap::new(), &|_| None, "us-east-1", "bedrock").unwrap();
         assert!(matches!(s.source, Source::Missing));
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -351,7 +351,9 @@ impl GoogleTokenSource {
         self.store
             .get(|| async {
                 let answer = self.fetch().await?;
-                let lifetime = answer.expires_in.map_or(TOKEN_LIFETIME, Duration::from_secs);
+                let lifetime = answer
+                    .expires_in
+                    .map_or(TOKEN_LIFETIME, Duration::from_secs);
                 Ok((answer.access_token, lifetime))
             })
             .await

@@ -136,10 +136,16 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         // 54 minutes on: more than the 5-minute margin is left, still cached.
         *now.lock().unwrap() = start + Duration::from_secs(54 * 60);
-        assert_eq!(store.get(|| fetch(fetches.clone())).await.unwrap(), "token-1");
+        assert_eq!(
+            store.get(|| fetch(fetches.clone())).await.unwrap(),
+            "token-1"
+        );
         // With 4m59s left (under the margin, not yet expired) it is refreshed.
         *now.lock().unwrap() = start + Duration::from_secs(3600 - 299);
-        assert_eq!(store.get(|| fetch(fetches.clone())).await.unwrap(), "token-2");
+        assert_eq!(
+            store.get(|| fetch(fetches.clone())).await.unwrap(),
+            "token-2"
+        );
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 
