@@ -143,7 +143,8 @@ impl Provider {
             "ollama" => Some(Self::Ollama),
             "cohere_chat" => Some(Self::CohereChat),
             "cohere" => Some(Self::Cohere),
-            "bedrock" if !model.starts_with("invoke/") => Some(Self::Bedrock),
+            // The model map files Converse-only models under `bedrock_converse`.
+            "bedrock" | "bedrock_converse" if !model.starts_with("invoke/") => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
             } else {

@@ -345,6 +345,69 @@ mod tests {
     }
 
     #[test]
+    fn bedrock_region_and_signer_come_from_params_then_env() {
+        let env = |k: &str| match k {
+            "AWS_REGION" => Some("ap-south-1".to_owned()),
+            "AWS_ACCESS_KEY_ID" => Some("AKIDENV".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".to_owned()),
+            "AWS_BEDROCK_RUNTIME_ENDPOINT" => Some("http://127.0.0.1:9".to_owned()),
+            _ => None,
+        };
+        let opts = CallOptions::default();
+        let d = Deployment::from_options_with_env(
+            "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+            &opts,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(d.target(None).param("aws_region_name"), Some("ap-south-1"));
+        assert_eq!(
+            d.target(None).param("aws_bedrock_runtime_endpoint"),
+            Some("http://127.0.0.1:9")
+        );
+        assert!(format!("{:?}", d.credentials).contains("SigV4Signer"));
+        assert!(
+            d.capabilities.function_calling,
+            "the registry knows the model"
+        );
+        let mut opts = CallOptions::default();
+        opts.api_key = Some("bedrock-bearer".into());
+        opts.provider_params
+            .insert("aws_region_name".into(), "eu-west-3".into());
+        let d = Deployment::from_options_with_env(
+            "bedrock/converse/eu.amazon.nova-lite-v1:0",
+            &opts,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(d.model, "eu.amazon.nova-lite-v1:0");
+        assert_eq!(d.target(None).param("aws_region_name"), Some("eu-west-3"));
+        assert!(d.credentials.is_none(), "a bearer token replaces SigV4");
+    }
+
+    #[test]
+    fn azure_client_credentials_make_an_azure_ad_source() {
+        let mut opts = CallOptions::default();
+        for (k, v) in [
+            ("tenant_id", "t"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+        ] {
+            opts.provider_params.insert(k.into(), v.into());
+        }
+        opts.api_base = Some("https://x.openai.azure.com".into());
+        let d = Deployment::from_options_with_env("azure/dep", &opts, &|_| None).unwrap();
+        let debug = format!("{:?}", d.credentials);
+        assert!(
+            debug.contains("https://login.microsoftonline.com/t/oauth2/v2.0/token"),
+            "{debug}"
+        );
+        opts.api_key = Some("azure-key".into());
+        let d = Deployment::from_options_with_env("azure/dep", &opts, &|_| None).unwrap();
+        assert!(d.credentials.is_none(), "a key is used as is");
+    }
+
+    #[test]
     fn cost_follows_the_registry() {
         let d = Deployment::from_options_with_env(
             "openai/gpt-4o-mini",
