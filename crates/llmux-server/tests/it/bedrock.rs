@@ -323,3 +323,29 @@ async fn assume_role_goes_through_sts_once_and_signs_with_the_temporary_keys() {
     }
     server.abort();
 }
+
+#[tokio::test]
+async fn without_credentials_the_call_is_a_401_that_never_leaves() {
+    let gw = Gateway::start(
+        r#"
+model_list:
+  - model_name: claude-bedrock
+    litellm_params:
+      model: bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0
+      aws_bedrock_runtime_endpoint: "{mock}"
+"#,
+    )
+    .await;
+    let err = gw
+        .chat(&chat_body("claude-bedrock"))
+        .await
+        .assert_error(401, "authentication_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("aws_access_key_id"),
+        "{err}"
+    );
+    assert!(gw.upstream().is_empty());
+}

@@ -69,7 +69,7 @@ model_list:
       api_key: sk-x
   - model_name: claude-on-bedrock
     litellm_params:
-      model: bedrock/anthropic.claude-v2
+      model: bedrock/invoke/anthropic.claude-v2
 "#;
     let gw = Gateway::start(yaml).await;
 
