@@ -171,12 +171,101 @@ pub(crate) fn event_frame(headers: &[(&str, &str)], payload: &Value) -> Bytes {
     Bytes::from(out)
 }
 
-/// `POST …/model/{id}/invoke`: Titan (`inputText`) or Cohere (`texts`) embeddings.
+/// An Anthropic Messages answer to an InvokeModel body, as content blocks.
+fn anthropic_blocks(body: &Value) -> (Vec<Value>, &'static str) {
+    let tools = body["tools"].as_array().filter(|t| !t.is_empty());
+    let answers_tool = body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_array())
+        .is_some_and(|c| c.iter().any(|b| b["type"] == "tool_result"));
+    match tools.filter(|_| !answers_tool).and_then(|t| t.first()) {
+        Some(tool) => {
+            let call = ToolCall::new(
+                tool["name"].as_str().unwrap_or("tool"),
+                tool.get("input_schema"),
+            );
+            (
+                vec![
+                    json!({"type": "text", "text": TOOL_PREAMBLE}),
+                    json!({"type": "tool_use", "id": "toolu_mock01", "name": call.name, "input": call.input}),
+                ],
+                "tool_use",
+            )
+        }
+        None => (vec![json!({"type": "text", "text": TEXT})], "end_turn"),
+    }
+}
+
+fn anthropic_usage() -> Value {
+    json!({"input_tokens": USAGE_IN, "output_tokens": USAGE_OUT})
+}
+
+/// `POST …/model/{id}/invoke-with-response-stream` for Anthropic models: each Anthropic
+/// stream event as a `chunk` message whose `bytes` are the event's JSON in base64.
+pub(crate) fn bedrock_invoke_stream(body: &[u8], controls: &Controls<'_>) -> Response {
+    use base64::Engine;
+    let body = match parse(body, Family::Bedrock) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (blocks, stop) = anthropic_blocks(&body);
+    let mut events = vec![
+        json!({"type": "message_start", "message": {"id": "msg_mock01", "type": "message",
+        "role": "assistant", "model": "claude", "content": [], "stop_reason": null,
+        "usage": {"input_tokens": USAGE_IN, "output_tokens": 1}}}),
+    ];
+    for (i, block) in blocks.iter().enumerate() {
+        if block["type"] == "text" {
+            events.push(json!({"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": ""}}));
+            let pieces: Vec<String> = if block["text"] == TEXT {
+                pieces(controls).into_iter().map(str::to_owned).collect()
+            } else {
+                vec![block["text"].as_str().unwrap_or_default().to_owned()]
+            };
+            for p in pieces {
+                events.push(json!({"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": p}}));
+            }
+        } else {
+            let mut start = block.clone();
+            start["input"] = json!({});
+            events.push(json!({"type": "content_block_start", "index": i, "content_block": start}));
+            events.push(json!({"type": "content_block_delta", "index": i, "delta": {"type": "input_json_delta", "partial_json": block["input"].to_string()}}));
+        }
+        events.push(json!({"type": "content_block_stop", "index": i}));
+    }
+    events.push(json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": USAGE_OUT}}));
+    events.push(json!({"type": "message_stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": USAGE_IN, "outputTokenCount": USAGE_OUT}}));
+    let frames = events
+        .into_iter()
+        .map(|e| {
+            let bytes = base64::engine::general_purpose::STANDARD.encode(e.to_string());
+            event_frame(
+                &[
+                    (":event-type", "chunk"),
+                    (":content-type", "application/json"),
+                    (":message-type", "event"),
+                ],
+                &json!({"bytes": bytes}),
+            )
+        })
+        .collect();
+    binary_stream(frames, false, "application/vnd.amazon.eventstream")
+}
+
+/// `POST …/model/{id}/invoke`: an Anthropic message for Anthropic models, else Titan
+/// (`inputText`) or Cohere (`texts`) embeddings.
 pub(crate) fn bedrock_invoke(model: &str, body: &[u8]) -> Response {
     let body = match parse(body, Family::Bedrock) {
         Ok(b) => b,
         Err(r) => return r,
     };
+    if model.contains("anthropic.") {
+        let (content, stop) = anthropic_blocks(&body);
+        let answer = json!({"id": "msg_mock01", "type": "message", "role": "assistant", "model": "claude",
+            "content": content, "stop_reason": stop, "stop_sequence": null, "usage": anthropic_usage()});
+        return json_ok(Bytes::from(answer.to_string()));
+    }
     let floats = |i: usize, d: usize| vector(i, d).map(f64::from).collect::<Vec<_>>();
     if model.contains("cohere") {
         let n = body["texts"].as_array().map_or(1, Vec::len).max(1);

@@ -32,8 +32,10 @@ enum Route {
     BedrockConverse {
         stream: bool,
     },
-    /// `…/model/{id}/invoke` (embeddings).
+    /// `…/model/{id}/invoke` (embeddings, or Anthropic models).
     BedrockInvoke,
+    /// `…/model/{id}/invoke-with-response-stream` (Anthropic models).
+    BedrockInvokeStream,
     CohereChat,
     CohereEmbed,
     /// `…/api/chat` (`chat: true`) or `…/api/generate`.
@@ -62,6 +64,7 @@ impl Route {
                     "converse" => return Self::BedrockConverse { stream: false },
                     "converse-stream" => return Self::BedrockConverse { stream: true },
                     "invoke" => return Self::BedrockInvoke,
+                    "invoke-with-response-stream" => return Self::BedrockInvokeStream,
                     _ => {}
                 }
             }
@@ -109,7 +112,9 @@ impl Route {
         match self {
             Self::Messages => Family::Anthropic,
             Self::Gemini { .. } | Self::GeminiEmbed(_) => Family::Gemini,
-            Self::BedrockConverse { .. } | Self::BedrockInvoke => Family::Bedrock,
+            Self::BedrockConverse { .. } | Self::BedrockInvoke | Self::BedrockInvokeStream => {
+                Family::Bedrock
+            }
             Self::CohereChat | Self::CohereEmbed => Family::Cohere,
             Self::Ollama { .. } | Self::OllamaEmbed => Family::Ollama,
             _ => Family::OpenAi,
@@ -178,6 +183,7 @@ fn respond(
             let model = bedrock_model(path.trim_end_matches('/')).map_or("", |(m, _)| m);
             families::bedrock_invoke(model, body)
         }
+        Route::BedrockInvokeStream => families::bedrock_invoke_stream(body, controls),
         Route::CohereChat => families::cohere_chat(body, controls),
         Route::CohereEmbed => families::cohere_embed(body),
         Route::Ollama { chat } => families::ollama(body, chat, controls),

@@ -63,6 +63,9 @@ pub enum Provider {
     VertexAnthropic,
     /// AWS Bedrock's Converse API (`bedrock/…`, `bedrock/converse/…`), SigV4-signed by the caller.
     Bedrock,
+    /// Anthropic models through Bedrock's InvokeModel (`bedrock/invoke/anthropic.…`): the
+    /// Anthropic family's body and answers, SigV4-signed by the caller.
+    BedrockInvoke,
     /// Ollama's chat API (`ollama_chat/…`, `/api/chat`).
     OllamaChat,
     /// Ollama's generate API (`ollama/…`, `/api/generate` with a prompt).
@@ -124,7 +127,7 @@ impl Provider {
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
             Self::VertexGemini | Self::VertexAnthropic => "vertex_ai",
-            Self::Bedrock => "bedrock",
+            Self::Bedrock | Self::BedrockInvoke => "bedrock",
             Self::OllamaChat => "ollama_chat",
             Self::Ollama => "ollama",
             Self::CohereChat => "cohere_chat",
@@ -143,8 +146,9 @@ impl Provider {
             "ollama" => Some(Self::Ollama),
             "cohere_chat" => Some(Self::CohereChat),
             "cohere" => Some(Self::Cohere),
+            "bedrock" if model.starts_with("invoke/") => Some(Self::BedrockInvoke),
             // The model map files Converse-only models under `bedrock_converse`.
-            "bedrock" | "bedrock_converse" if !model.starts_with("invoke/") => Some(Self::Bedrock),
+            "bedrock" | "bedrock_converse" => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
             } else {
@@ -168,7 +172,7 @@ impl Provider {
             Self::Anthropic => &["ANTHROPIC_API_KEY"],
             Self::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
             Self::VertexGemini | Self::VertexAnthropic => &[],
-            Self::Bedrock => &["AWS_BEARER_TOKEN_BEDROCK"],
+            Self::Bedrock | Self::BedrockInvoke => &["AWS_BEARER_TOKEN_BEDROCK"],
             Self::OllamaChat | Self::Ollama => &["OLLAMA_API_KEY"],
             Self::CohereChat | Self::Cohere => &["COHERE_API_KEY", "CO_API_KEY"],
         }
@@ -184,7 +188,7 @@ impl Provider {
             Self::Gemini => &["GEMINI_API_BASE"],
             // AWS_BEDROCK_RUNTIME_ENDPOINT comes after `aws_bedrock_runtime_endpoint`, so the
             // deployment fills that setting instead of `api_base`.
-            Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock => &[],
+            Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock | Self::BedrockInvoke => &[],
             Self::OllamaChat | Self::Ollama => &["OLLAMA_API_BASE"],
             Self::CohereChat | Self::Cohere => &["COHERE_API_BASE"],
         }
@@ -209,6 +213,7 @@ impl Provider {
             | Self::VertexGemini
             | Self::VertexAnthropic
             | Self::Bedrock
+            | Self::BedrockInvoke
             | Self::OllamaChat
             | Self::Ollama => false,
             Self::Compat(row) => row.key_required,
@@ -218,6 +223,11 @@ impl Provider {
     /// Whether calls need an OAuth bearer token the caller must obtain (Vertex AI).
     pub fn needs_google_token(self) -> bool {
         matches!(self, Self::VertexGemini | Self::VertexAnthropic)
+    }
+
+    /// Whether calls are SigV4-signed by the caller (AWS Bedrock) unless a bearer token is set.
+    pub fn signs_with_sigv4(self) -> bool {
+        matches!(self, Self::Bedrock | Self::BedrockInvoke)
     }
 
     /// The chat parameters this provider accepts.
@@ -230,6 +240,8 @@ impl Provider {
             Self::Gemini => gemini::PARAMS,
             Self::VertexGemini => gemini::VERTEX_PARAMS,
             Self::Bedrock => bedrock::PARAMS,
+            // Anthropic's, less `service_tier`, which Bedrock does not take.
+            Self::BedrockInvoke => anthropic::VERTEX_PARAMS,
             Self::OllamaChat => ollama::CHAT_PARAMS,
             Self::Ollama => ollama::GENERATE_PARAMS,
             Self::CohereChat | Self::Cohere => cohere::PARAMS,
@@ -307,6 +319,12 @@ impl Provider {
             Self::Gemini => gemini::build_chat_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_chat_request(req, t, gemini::Flavor::Vertex),
             Self::Bedrock => bedrock::build_chat_request(req, t),
+            Self::BedrockInvoke if !t.model.contains("anthropic.") => Err(Error::bad_request(format!(
+                "llmux calls bedrock/invoke/ for Anthropic models only; use bedrock/converse/{} for this one",
+                t.model
+            ))
+            .with_provider("bedrock")),
+            Self::BedrockInvoke => anthropic::build_chat_request(req, t, anthropic::Flavor::Bedrock),
             Self::OllamaChat => ollama::build_chat_request(req, t, ollama::Flavor::Chat),
             Self::Ollama => ollama::build_chat_request(req, t, ollama::Flavor::Generate),
             Self::CohereChat | Self::Cohere => cohere::build_chat_request(req, t),
@@ -323,7 +341,9 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_chat_response(self.id(), body, self.quirks())
             }
-            Self::Anthropic | Self::VertexAnthropic => anthropic::parse_chat_response(body, ctx),
+            Self::Anthropic | Self::VertexAnthropic | Self::BedrockInvoke => {
+                anthropic::parse_chat_response(body, ctx)
+            }
             Self::Gemini | Self::VertexGemini => gemini::parse_chat_response(body, ctx),
             Self::Bedrock => bedrock::parse_chat_response(body, ctx),
             Self::OllamaChat => ollama::parse_chat_response(body, ctx, ollama::Flavor::Chat),
@@ -345,6 +365,9 @@ impl Provider {
                 StreamDecoder::Gemini(gemini::GeminiStreamDecoder::new(ctx))
             }
             Self::Bedrock => StreamDecoder::Bedrock(bedrock::BedrockStreamDecoder::new(ctx)),
+            Self::BedrockInvoke => {
+                StreamDecoder::BedrockInvoke(bedrock::BedrockInvokeStreamDecoder::new(ctx))
+            }
             Self::OllamaChat => {
                 StreamDecoder::Ollama(ollama::OllamaStreamDecoder::new(ctx, ollama::Flavor::Chat))
             }
@@ -369,6 +392,7 @@ impl Provider {
             | Self::Gemini
             | Self::VertexGemini
             | Self::Bedrock
+            | Self::BedrockInvoke
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
@@ -386,7 +410,7 @@ impl Provider {
                 anthropic::map_error(self, status, headers, body)
             }
             Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
-            Self::Bedrock => bedrock::map_error(status, headers, body),
+            Self::Bedrock | Self::BedrockInvoke => bedrock::map_error(status, headers, body),
             Self::OllamaChat | Self::Ollama => ollama::map_error(self.id(), status, headers, body),
             Self::CohereChat | Self::Cohere => cohere::map_error(self.id(), status, headers, body),
         }
@@ -405,7 +429,7 @@ impl Provider {
             Self::Azure => openai::azure::build_embedding_request(req, t),
             Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
-            Self::Bedrock => bedrock::build_embedding_request(req, t),
+            Self::Bedrock | Self::BedrockInvoke => bedrock::build_embedding_request(req, t),
             Self::OllamaChat | Self::Ollama => ollama::build_embedding_request(req, t),
             Self::CohereChat | Self::Cohere => cohere::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
@@ -426,7 +450,9 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => {
                 gemini::parse_embedding_response(body, req, want_base64)
             }
-            Self::Bedrock => bedrock::parse_embedding_response(body, req, want_base64),
+            Self::Bedrock | Self::BedrockInvoke => {
+                bedrock::parse_embedding_response(body, req, want_base64)
+            }
             Self::OllamaChat | Self::Ollama => ollama::parse_embedding_response(body, want_base64),
             Self::CohereChat | Self::Cohere => cohere::parse_embedding_response(body, want_base64),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
@@ -449,6 +475,7 @@ impl Provider {
             | Self::Gemini
             | Self::VertexGemini
             | Self::Bedrock
+            | Self::BedrockInvoke
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
@@ -467,6 +494,7 @@ impl Provider {
             | Self::Gemini
             | Self::VertexGemini
             | Self::Bedrock
+            | Self::BedrockInvoke
             | Self::OllamaChat
             | Self::Ollama
             | Self::CohereChat
@@ -523,6 +551,7 @@ pub enum StreamDecoder {
     Anthropic(anthropic::AnthropicStreamDecoder),
     Gemini(gemini::GeminiStreamDecoder),
     Bedrock(bedrock::BedrockStreamDecoder),
+    BedrockInvoke(bedrock::BedrockInvokeStreamDecoder),
     Ollama(ollama::OllamaStreamDecoder),
     Cohere(cohere::CohereStreamDecoder),
 }
@@ -535,6 +564,7 @@ impl StreamDecoder {
             Self::Anthropic(d) => d.feed(bytes),
             Self::Gemini(d) => d.feed(bytes),
             Self::Bedrock(d) => d.feed(bytes),
+            Self::BedrockInvoke(d) => d.feed(bytes),
             Self::Ollama(d) => d.feed(bytes),
             Self::Cohere(d) => d.feed(bytes),
         }
@@ -547,6 +577,7 @@ impl StreamDecoder {
             Self::Anthropic(d) => d.finish(),
             Self::Gemini(d) => d.finish(),
             Self::Bedrock(d) => d.finish(),
+            Self::BedrockInvoke(d) => d.finish(),
             Self::Ollama(d) => d.finish(),
             Self::Cohere(d) => d.finish(),
         }

@@ -72,6 +72,7 @@ pub fn resolve_provider(
             // `bedrock/converse/<id>` names the route, not the model.
             let rest = match provider {
                 Provider::Bedrock => rest.strip_prefix("converse/").unwrap_or(rest),
+                Provider::BedrockInvoke => rest.strip_prefix("invoke/").unwrap_or(rest),
                 _ => rest,
             };
             return Ok(Resolved {

@@ -1,10 +1,11 @@
 //! The Bedrock, Cohere and Ollama adapters on bytes: every conversion direction against
-//! fixtures (`fixtures/{bedrock,cohere,ollama}/<case>.json`, insta snapshots), and each
+//! fixtures (`fixtures/{bedrock,bedrock_invoke,cohere,ollama}/<case>.json`, insta snapshots), and each
 //! stream decoder on every split of its input.
 //!
 //! A fixture may hold `request` (→ the upstream request), `reply` (→ the response),
 //! a stream (`events` for Bedrock, encoded here as the binary event-stream, an
-//! `!exceptionType` name making an exception message; `sse` for Cohere; `ndjson` for
+//! `!exceptionType` name making an exception message; `invoke_events`, Anthropic events
+//! sent as InvokeModelWithResponseStream chunks; `sse` for Cohere; `ndjson` for
 //! Ollama), `error` (status, headers, body → the typed error) and
 //! `embedding_request` / `embedding_reply`.
 #![allow(
@@ -40,6 +41,7 @@ fn fixture(family: &str, name: &str) -> Value {
 fn provider(family: &str, f: &Value) -> Provider {
     match (family, f.get("flavor").and_then(Value::as_str)) {
         ("bedrock", _) => Provider::Bedrock,
+        ("bedrock_invoke", _) => Provider::BedrockInvoke,
         ("cohere", _) => Provider::CohereChat,
         ("ollama", Some("generate")) => Provider::Ollama,
         ("ollama", _) => Provider::OllamaChat,
@@ -101,6 +103,22 @@ fn stream_body(f: &Value) -> Option<Vec<u8>> {
         }
         return Some(out);
     }
+    if let Some(events) = f.get("invoke_events").and_then(Value::as_array) {
+        use base64::Engine;
+        let mut out = Vec::new();
+        for e in events {
+            let bytes = base64::engine::general_purpose::STANDARD.encode(e.to_string());
+            out.extend(encode(
+                &[
+                    (":event-type", "chunk"),
+                    (":content-type", "application/json"),
+                    (":message-type", "event"),
+                ],
+                json!({"bytes": bytes}).to_string().as_bytes(),
+            ));
+        }
+        return Some(out);
+    }
     f.get("sse")
         .or_else(|| f.get("ndjson"))
         .and_then(Value::as_str)
@@ -124,7 +142,7 @@ fn translate(family: &str, f: &Value) -> Value {
         .pointer("/target/params")
         .map(|v| serde_json::from_value(v.clone()).unwrap());
     let api_base = match family {
-        "bedrock" => None,
+        "bedrock" | "bedrock_invoke" => None,
         "cohere" => Some("http://127.0.0.1:18765/v2/chat"),
         _ => Some("http://127.0.0.1:18765"),
     };
@@ -214,6 +232,14 @@ fn bedrock_translations() {
 }
 
 #[test]
+fn bedrock_invoke_translations() {
+    insta::glob!("fixtures/bedrock_invoke/*.json", |path| {
+        let f: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        insta::assert_json_snapshot!(translate("bedrock_invoke", &f));
+    });
+}
+
+#[test]
 fn cohere_translations() {
     insta::glob!("fixtures/cohere/*.json", |path| {
         let f: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
@@ -233,6 +259,7 @@ const STREAMS: &[(&str, &str)] = &[
     ("bedrock", "stream"),
     ("bedrock", "stream_tools"),
     ("bedrock", "stream_reasoning_json"),
+    ("bedrock_invoke", "stream"),
     ("cohere", "stream"),
     ("cohere", "stream_tools"),
     ("ollama", "chat_stream"),

@@ -104,7 +104,7 @@ impl Deployment {
         });
         let mocked = opts.mock_response.is_some();
         let mut credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>> = None;
-        if provider == Provider::Bedrock && !mocked {
+        if provider.signs_with_sigv4() && !mocked {
             // LiteLLM's region order: the setting, AWS_REGION, AWS_REGION_NAME, AWS_DEFAULT_REGION.
             let region = opts
                 .provider_params

@@ -15,7 +15,9 @@
 //! - `eventstream.rs`: the binary framing (prelude, headers, CRCs), split anywhere;
 //! - `stream.rs`: ConverseStream events → chunks;
 //! - `error.rs`: error answers and exception events → typed errors;
-//! - `embeddings.rs`: Titan / Cohere embed bodies and answers.
+//! - `embeddings.rs`: Titan / Cohere embed bodies and answers;
+//! - `invoke_stream.rs`: InvokeModelWithResponseStream for Claude (`bedrock/invoke/…`,
+//!   whose body and answers are the Anthropic family's, `anthropic::Flavor::Bedrock`).
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -26,11 +28,13 @@ use crate::{ParamSpec, ParseContext, Target};
 mod embeddings;
 mod error;
 pub mod eventstream;
+mod invoke_stream;
 mod messages;
 mod request;
 mod response;
 mod stream;
 
+pub use invoke_stream::BedrockInvokeStreamDecoder;
 pub use stream::BedrockStreamDecoder;
 
 /// LiteLLM's default region when neither the deployment nor the environment names one.
@@ -68,7 +72,10 @@ pub const PARAMS: ParamSpec = ParamSpec {
 /// and `/` too. Cross-region inference profiles (`us.`, `eu.`, `apac.`) are ids like any
 /// other.
 pub fn model_path_id(model: &str) -> String {
-    let model = model.strip_prefix("converse/").unwrap_or(model);
+    let model = model
+        .strip_prefix("converse/")
+        .or_else(|| model.strip_prefix("invoke/"))
+        .unwrap_or(model);
     let mut out = String::with_capacity(model.len() + 8);
     for b in model.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~') {
@@ -93,7 +100,7 @@ pub fn region<'a>(t: &Target<'a>) -> &'a str {
 /// `{endpoint}/model/{id}/{action}`: the endpoint is `api_base`, else
 /// `aws_bedrock_runtime_endpoint`, else AWS's public one for the region (LiteLLM's
 /// `get_runtime_endpoint` order).
-fn url(t: &Target<'_>, action: &str) -> String {
+pub(crate) fn url(t: &Target<'_>, action: &str) -> String {
     let base = t
         .api_base
         .filter(|b| !b.is_empty())

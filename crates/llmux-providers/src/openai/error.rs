@@ -46,7 +46,7 @@ pub fn exception_name(provider: Provider) -> String {
         Provider::Anthropic | Provider::VertexAnthropic => "AnthropicException".to_owned(),
         Provider::Gemini => "GeminiException".to_owned(),
         Provider::VertexGemini => "VertexAIException".to_owned(),
-        Provider::Bedrock => "BedrockException".to_owned(),
+        Provider::Bedrock | Provider::BedrockInvoke => "BedrockException".to_owned(),
         Provider::OllamaChat | Provider::Ollama => "OllamaException".to_owned(),
         Provider::CohereChat | Provider::Cohere => "CohereException".to_owned(),
         Provider::Compat(row) => {

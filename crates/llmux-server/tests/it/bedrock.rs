@@ -349,3 +349,94 @@ model_list:
     );
     assert!(gw.upstream().is_empty());
 }
+
+const INVOKE_CONFIG: &str = r#"
+model_list:
+  - model_name: claude-invoke
+    litellm_params:
+      model: bedrock/invoke/anthropic.claude-3-5-sonnet-20240620-v1:0
+      aws_bedrock_runtime_endpoint: "{mock}"
+      aws_access_key_id: AKIDLLMUXTEST
+      aws_secret_access_key: llmux/test/secret
+      aws_region_name: us-east-1
+  - model_name: llama-invoke
+    litellm_params:
+      model: bedrock/invoke/meta.llama3-1-8b-instruct-v1:0
+      aws_bedrock_runtime_endpoint: "{mock}"
+      aws_access_key_id: AKIDLLMUXTEST
+      aws_secret_access_key: llmux/test/secret
+"#;
+
+#[tokio::test]
+async fn invoke_sends_the_anthropic_body_signed_and_reads_its_answer() {
+    let gw = Gateway::start(INVOKE_CONFIG).await;
+    let body = gw.chat(&chat_body("claude-invoke")).await.ok_json();
+    assert_eq!(
+        body["choices"][0]["message"]["content"],
+        "Hello! How can I help you today?"
+    );
+    assert_eq!(body["usage"]["total_tokens"], 21);
+    let up = gw.upstream();
+    assert_eq!(up[0].path, format!("{MODEL_PATH}/invoke"));
+    assert!(
+        header(&up[0].headers, "authorization")
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256 Credential=AKIDLLMUXTEST/")
+    );
+    let sent: Value = serde_json::from_slice(&up[0].body).unwrap();
+    assert_eq!(sent["anthropic_version"], "bedrock-2023-05-31");
+    assert!(
+        sent.get("model").is_none() && sent.get("stream").is_none(),
+        "{sent}"
+    );
+    assert_eq!(sent["messages"][0]["content"][0]["text"], "hi");
+    assert!(sent["max_tokens"].is_u64());
+}
+
+#[tokio::test]
+async fn invoke_with_response_stream_decodes_base64_anthropic_events() {
+    let gw = Gateway::start(INVOKE_CONFIG).await;
+    let mut req = chat_body("claude-invoke");
+    req["stream"] = json!(true);
+    req["stream_options"] = json!({"include_usage": true});
+    req["tools"] = json!([{"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]);
+    let reply = gw.chat(&req).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let chunks = sse_json(&reply);
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, "Let me look that up.");
+    let args: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].as_str())
+        .collect();
+    assert_eq!(
+        serde_json::from_str::<Value>(&args).unwrap(),
+        json!({"location": "Paris"})
+    );
+    assert_eq!(chunks.last().unwrap()["usage"]["completion_tokens"], 9);
+    assert_eq!(
+        gw.upstream()[0].path,
+        format!("{MODEL_PATH}/invoke-with-response-stream")
+    );
+}
+
+#[tokio::test]
+async fn invoke_for_a_non_anthropic_model_says_to_use_converse() {
+    let gw = Gateway::start(INVOKE_CONFIG).await;
+    let err = gw
+        .chat(&chat_body("llama-invoke"))
+        .await
+        .assert_error(400, "invalid_request_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("bedrock/converse/"),
+        "{err}"
+    );
+    assert!(gw.upstream().is_empty());
+}
