@@ -370,8 +370,10 @@ mod tests {
             d.capabilities.function_calling,
             "the registry knows the model"
         );
-        let mut opts = CallOptions::default();
-        opts.api_key = Some("bedrock-bearer".into());
+        let mut opts = CallOptions {
+            api_key: Some("bedrock-bearer".into()),
+            ..CallOptions::default()
+        };
         opts.provider_params
             .insert("aws_region_name".into(), "eu-west-3".into());
         let d = Deployment::from_options_with_env(
