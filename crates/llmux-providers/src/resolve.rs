@@ -268,10 +268,15 @@ mod tests {
         let e = resolve_provider("mystery-model", None, None, none).unwrap_err();
         assert_eq!(e.status.as_u16(), 400);
         assert!(e.message.contains("LLM Provider NOT provided"));
-        let e = resolve_provider("bedrock/invoke/anthropic.claude", None, None, none).unwrap_err();
+        let e = resolve_provider("sagemaker/my-endpoint", None, None, none).unwrap_err();
         assert!(
             e.message
-                .contains("does not support provider 'bedrock' yet")
+                .contains("does not support provider 'sagemaker' yet")
+        );
+        let r = resolve_provider("bedrock/invoke/anthropic.claude-v2", None, None, none).unwrap();
+        assert_eq!(
+            (r.provider, r.model.as_str()),
+            (Provider::BedrockInvoke, "anthropic.claude-v2")
         );
     }
 
