@@ -32,7 +32,7 @@ export LLMUX_REQUIRE_REDIS=1
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.
-ORACLE_FAMILIES='^(openai|azure|mistral|openai_compat|anthropic|gemini)__'
+ORACLE_FAMILIES='^(openai|azure|mistral|openai_compat|anthropic|gemini|bedrock|cohere|ollama)__'
 if [ -f "$SHARED/oracle/check.py" ]; then
   step "differential oracle vs LiteLLM 1.108.7 ($ORACLE_FAMILIES)"
   python3 "$SHARED/oracle/check.py" --only "$ORACLE_FAMILIES" \

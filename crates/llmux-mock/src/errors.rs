@@ -14,6 +14,9 @@ pub(crate) enum Family {
     OpenAi,
     Anthropic,
     Gemini,
+    Bedrock,
+    Cohere,
+    Ollama,
 }
 
 /// The response for an `/error/{status}` control.
@@ -27,8 +30,17 @@ pub(crate) fn control_error(
         Family::OpenAi => openai_error_body(error),
         Family::Anthropic => anthropic_error_body(error),
         Family::Gemini => crate::gemini::error_body(status.as_u16(), error.context),
+        Family::Bedrock | Family::Cohere | Family::Ollama => {
+            crate::families::error_body(family, status, error.context)
+        }
     };
     let mut response = error_response(status, &body);
+    if family == Family::Bedrock {
+        response.headers_mut().insert(
+            "x-amzn-errortype",
+            HeaderValue::from_static(crate::families::bedrock_error_type(status)),
+        );
+    }
     let retry_after = retry_after.or((status == StatusCode::TOO_MANY_REQUESTS).then_some(1));
     if let Some(secs) = retry_after {
         response
@@ -121,6 +133,8 @@ pub(crate) fn bad_request(family: Family, message: &str) -> Response {
         Family::OpenAi => openai_body(message, "invalid_request_error", Value::Null, Value::Null),
         Family::Anthropic => anthropic_body("invalid_request_error", message),
         Family::Gemini => crate::gemini::body(400, message),
+        Family::Bedrock | Family::Cohere => json!({"message": message}),
+        Family::Ollama => json!({"error": message}),
     };
     error_response(StatusCode::BAD_REQUEST, &body)
 }

@@ -13,7 +13,7 @@ use crate::errors::{self, Family};
 use crate::gemini::{self, EmbedKind};
 use crate::record::RecordedRequest;
 use crate::template::{json_ok, response, sse_response};
-use crate::{MockState, anthropic, embeddings, openai};
+use crate::{MockState, anthropic, embeddings, families, openai};
 
 /// What a request asks for, from its method and (control-stripped) path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,15 +28,57 @@ enum Route {
     },
     /// `…/models/{m}:embedContent`, `:batchEmbedContents` or `:predict`.
     GeminiEmbed(EmbedKind),
+    /// `…/model/{id}/converse` (`stream: false`) or `…/converse-stream`.
+    BedrockConverse {
+        stream: bool,
+    },
+    /// `…/model/{id}/invoke` (embeddings, or Anthropic models).
+    BedrockInvoke,
+    /// `…/model/{id}/invoke-with-response-stream` (Anthropic models).
+    BedrockInvokeStream,
+    CohereChat,
+    CohereEmbed,
+    /// `…/api/chat` (`chat: true`) or `…/api/generate`.
+    Ollama {
+        chat: bool,
+    },
+    OllamaEmbed,
     Models,
     Health,
     Unknown,
+}
+
+/// The `{id}` of a Bedrock `…/model/{id}/{action}` path, percent-decoding left to the caller.
+fn bedrock_model(path: &str) -> Option<(&str, &str)> {
+    let (head, action) = path.rsplit_once('/')?;
+    let (_, model) = head.rsplit_once("/model/")?;
+    Some((model, action))
 }
 
 impl Route {
     fn of(method: &Method, path: &str) -> Self {
         let path = path.trim_end_matches('/');
         if *method == Method::POST {
+            if let Some((_, action)) = bedrock_model(path) {
+                match action {
+                    "converse" => return Self::BedrockConverse { stream: false },
+                    "converse-stream" => return Self::BedrockConverse { stream: true },
+                    "invoke" => return Self::BedrockInvoke,
+                    "invoke-with-response-stream" => return Self::BedrockInvokeStream,
+                    _ => {}
+                }
+            }
+            if path.ends_with("/v2/chat") {
+                return Self::CohereChat;
+            } else if path.ends_with("/v2/embed") {
+                return Self::CohereEmbed;
+            } else if path.ends_with("/api/chat") {
+                return Self::Ollama { chat: true };
+            } else if path.ends_with("/api/generate") {
+                return Self::Ollama { chat: false };
+            } else if path.ends_with("/api/embed") {
+                return Self::OllamaEmbed;
+            }
             if let Some((_, call)) = gemini::split_path(path) {
                 return match call {
                     "generateContent" => Self::Gemini { stream: false },
@@ -70,6 +112,11 @@ impl Route {
         match self {
             Self::Messages => Family::Anthropic,
             Self::Gemini { .. } | Self::GeminiEmbed(_) => Family::Gemini,
+            Self::BedrockConverse { .. } | Self::BedrockInvoke | Self::BedrockInvokeStream => {
+                Family::Bedrock
+            }
+            Self::CohereChat | Self::CohereEmbed => Family::Cohere,
+            Self::Ollama { .. } | Self::OllamaEmbed => Family::Ollama,
             _ => Family::OpenAi,
         }
     }
@@ -131,6 +178,16 @@ fn respond(
             gemini::generate(model, body, stream, controls)
         }
         Route::GeminiEmbed(kind) => gemini::embed(kind, body),
+        Route::BedrockConverse { stream } => families::bedrock_converse(body, stream, controls),
+        Route::BedrockInvoke => {
+            let model = bedrock_model(path.trim_end_matches('/')).map_or("", |(m, _)| m);
+            families::bedrock_invoke(model, body)
+        }
+        Route::BedrockInvokeStream => families::bedrock_invoke_stream(body, controls),
+        Route::CohereChat => families::cohere_chat(body, controls),
+        Route::CohereEmbed => families::cohere_embed(body),
+        Route::Ollama { chat } => families::ollama(body, chat, controls),
+        Route::OllamaEmbed => families::ollama_embed(body),
         Route::Models => openai::models(),
         Route::Health => json_ok(Bytes::from_static(br#"{"status":"ok"}"#)),
         Route::Unknown => errors::not_found(method.as_str(), path),

@@ -26,6 +26,14 @@
 //! | `POST …/models/{m}:streamGenerateContent` | Gemini SSE with CRLF line ends (`data: …\r\n\r\n`, no `[DONE]`): one event per piece `"Hello"`, `"! How can"`, `" I help you today?"` (usage without candidates tokens), then `{"text": ""}` with `finishReason: STOP` and the full usage. A tool call is a single event with the `functionCall`, the finish reason and the usage. |
 //! | `POST …/models/{m}:embedContent` / `:batchEmbedContents` | Gemini embeddings (`{"embedding": {"values"}}` / one `{"values"}` per `requests` item) with the OpenAI route's values; `outputDimensionality` sets the length. |
 //! | `POST …/models/{m}:predict` | Vertex AI text embeddings: one `predictions[].embeddings` (`values`, `statistics.token_count` 5) per `instances` item; `parameters.outputDimensionality` sets the length. |
+//! | `POST …/model/{id}/converse` | Bedrock Converse: `{"text"}` content, or with `toolConfig.tools` (unless the last turn holds a `toolResult`) a text block `"Let me look that up."` and a `toolUse` (`tooluse_mock01`) for `toolChoice.tool.name` or the first tool; usage 12/9/21. |
+//! | `POST …/model/{id}/converse-stream` | The same as the binary AWS event-stream (`application/vnd.amazon.eventstream`, encoded by `aws-smithy-eventstream`): `messageStart`, `contentBlockDelta`s (tool input in two halves), `contentBlockStop`, `messageStop`, `metadata`. `/chunks` and `/break_stream` apply. |
+//! | `POST …/model/{id}/invoke-with-response-stream` | For `anthropic.` ids: Anthropic's stream events, each the base64 `bytes` of an event-stream `chunk` message. |
+//! | `POST …/model/{id}/invoke` | An Anthropic Messages answer for `anthropic.` ids (tool use as on `…/messages`); else Bedrock embeddings: Titan (`{"embedding", "inputTextTokenCount": 5}`, `dimensions` floats) or, for a `cohere` id, `{"embeddings": [[…]…]}`. |
+//! | `POST …/v2/chat` | Cohere v2 chat (`COMPLETE` text or a `TOOL_CALL` with `tool_plan` and `mock_cohere_call_0`); `"stream": true` gives Cohere's real SSE (`event:` + `data:` lines: `message-start`, `content-delta`… or `tool-plan-delta`, `tool-call-start`, `tool-call-delta`s, `tool-call-end`, then `message-end` with usage). |
+//! | `POST …/v2/embed` | Cohere v2 embed: `{"embeddings": {"float": …}}`, 5 billed tokens per text. |
+//! | `POST …/api/chat`, `…/api/generate` | Ollama: one JSON object, or NDJSON lines when `stream` is not `false` (Ollama's default); tool calls come without ids, as Ollama sends them; `format` (a schema or `"json"`) gives a JSON text. |
+//! | `POST …/api/embed` | Ollama embeddings, `prompt_eval_count` 5 per input. |
 //! | `GET …/models` | One model, `gpt-4o-mini`. |
 //! | `GET /health` | `{"status":"ok"}` |
 //! | anything else | 404 with an OpenAI-style error. |
@@ -39,7 +47,7 @@
 //!
 //! | Control | Effect |
 //! |---|---|
-//! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape; Anthropic shape on `…/messages`; Gemini's `{"error": {"code", "message", "status"}}` on the Gemini routes). 401, 429 (with `retry-after: 1`), 500 and 529 (503 for Gemini) have realistic messages; `/error/400_context` is a context-length error. |
+//! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape; Anthropic shape on `…/messages`; Gemini's `{"error": {"code", "message", "status"}}` on the Gemini routes; `{"message"}` with `x-amzn-ErrorType` on Bedrock's, `{"message"}` on Cohere's, `{"error"}` on Ollama's). 401, 429 (with `retry-after: 1`), 500 and 529 (503 for Gemini) have realistic messages; `/error/400_context` is a context-length error. |
 //! | `/fail_first/{n}` | Only the first `n` requests with this exact control prefix get the error (default 500 if no `/error`); later ones succeed. |
 //! | `/retry_after/{secs}` | Adds `retry-after: {secs}` to the error response. |
 //! | `/delay/{ms}` | Sleep before answering. |
@@ -57,6 +65,7 @@ mod anthropic;
 mod control;
 mod embeddings;
 mod errors;
+mod families;
 mod gemini;
 mod handler;
 mod openai;

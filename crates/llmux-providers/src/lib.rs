@@ -17,11 +17,14 @@
 //! `match`, so a new family does not compile until every operation is wired.
 
 pub mod anthropic;
+pub mod bedrock;
+pub mod cohere;
 pub mod compat;
 mod compat_params;
 mod error_text;
 pub mod gemini;
 pub mod messages_api;
+pub mod ollama;
 pub mod openai;
 pub mod params;
 mod python_json;
@@ -58,6 +61,19 @@ pub enum Provider {
     VertexGemini,
     /// Claude on Vertex AI (`vertex_ai/claude-…`, rawPredict).
     VertexAnthropic,
+    /// AWS Bedrock's Converse API (`bedrock/…`, `bedrock/converse/…`), SigV4-signed by the caller.
+    Bedrock,
+    /// Anthropic models through Bedrock's InvokeModel (`bedrock/invoke/anthropic.…`): the
+    /// Anthropic family's body and answers, SigV4-signed by the caller.
+    BedrockInvoke,
+    /// Ollama's chat API (`ollama_chat/…`, `/api/chat`).
+    OllamaChat,
+    /// Ollama's generate API (`ollama/…`, `/api/generate` with a prompt).
+    Ollama,
+    /// Cohere's v2 chat (`cohere_chat/…`).
+    CohereChat,
+    /// Cohere's v2 API under LiteLLM's `cohere` id (`cohere/…`: embed models, and chat).
+    Cohere,
 }
 
 /// Where and how to call a provider for one deployment.
@@ -111,6 +127,11 @@ impl Provider {
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
             Self::VertexGemini | Self::VertexAnthropic => "vertex_ai",
+            Self::Bedrock | Self::BedrockInvoke => "bedrock",
+            Self::OllamaChat => "ollama_chat",
+            Self::Ollama => "ollama",
+            Self::CohereChat => "cohere_chat",
+            Self::Cohere => "cohere",
         }
     }
 
@@ -121,6 +142,13 @@ impl Provider {
             "azure" | "azure_text" => Some(Self::Azure),
             "anthropic" => Some(Self::Anthropic),
             "gemini" => Some(Self::Gemini),
+            "ollama_chat" => Some(Self::OllamaChat),
+            "ollama" => Some(Self::Ollama),
+            "cohere_chat" => Some(Self::CohereChat),
+            "cohere" => Some(Self::Cohere),
+            "bedrock" if model.starts_with("invoke/") => Some(Self::BedrockInvoke),
+            // The model map files Converse-only models under `bedrock_converse`.
+            "bedrock" | "bedrock_converse" => Some(Self::Bedrock),
             "vertex_ai" | "vertex_ai_beta" => Some(if model.starts_with("claude") {
                 Self::VertexAnthropic
             } else {
@@ -144,6 +172,9 @@ impl Provider {
             Self::Anthropic => &["ANTHROPIC_API_KEY"],
             Self::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
             Self::VertexGemini | Self::VertexAnthropic => &[],
+            Self::Bedrock | Self::BedrockInvoke => &["AWS_BEARER_TOKEN_BEDROCK"],
+            Self::OllamaChat | Self::Ollama => &["OLLAMA_API_KEY"],
+            Self::CohereChat | Self::Cohere => &["COHERE_API_KEY", "CO_API_KEY"],
         }
     }
 
@@ -155,7 +186,11 @@ impl Provider {
             Self::Compat(row) => row.base_env.as_slice(),
             Self::Anthropic => &["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
             Self::Gemini => &["GEMINI_API_BASE"],
-            Self::VertexGemini | Self::VertexAnthropic => &[],
+            // AWS_BEDROCK_RUNTIME_ENDPOINT comes after `aws_bedrock_runtime_endpoint`, so the
+            // deployment fills that setting instead of `api_base`.
+            Self::VertexGemini | Self::VertexAnthropic | Self::Bedrock | Self::BedrockInvoke => &[],
+            Self::OllamaChat | Self::Ollama => &["OLLAMA_API_BASE"],
+            Self::CohereChat | Self::Cohere => &["COHERE_API_BASE"],
         }
     }
 
@@ -170,9 +205,17 @@ impl Provider {
     /// Whether a call with no key at all must fail before it is sent.
     pub fn key_required(self) -> bool {
         match self {
-            Self::OpenAi | Self::Anthropic | Self::Gemini => true,
+            Self::OpenAi | Self::Anthropic | Self::Gemini | Self::CohereChat | Self::Cohere => true,
             // Azure: an Entra token may stand in; Vertex: OAuth tokens, not keys.
-            Self::Azure | Self::VertexGemini | Self::VertexAnthropic => false,
+            // Bedrock: SigV4 credentials, or a bearer token in `api_key`.
+            // Ollama: local, keyless unless a proxy in front asks for one.
+            Self::Azure
+            | Self::VertexGemini
+            | Self::VertexAnthropic
+            | Self::Bedrock
+            | Self::BedrockInvoke
+            | Self::OllamaChat
+            | Self::Ollama => false,
             Self::Compat(row) => row.key_required,
         }
     }
@@ -180,6 +223,11 @@ impl Provider {
     /// Whether calls need an OAuth bearer token the caller must obtain (Vertex AI).
     pub fn needs_google_token(self) -> bool {
         matches!(self, Self::VertexGemini | Self::VertexAnthropic)
+    }
+
+    /// Whether calls are SigV4-signed by the caller (AWS Bedrock) unless a bearer token is set.
+    pub fn signs_with_sigv4(self) -> bool {
+        matches!(self, Self::Bedrock | Self::BedrockInvoke)
     }
 
     /// The chat parameters this provider accepts.
@@ -191,6 +239,12 @@ impl Provider {
             Self::VertexAnthropic => anthropic::VERTEX_PARAMS,
             Self::Gemini => gemini::PARAMS,
             Self::VertexGemini => gemini::VERTEX_PARAMS,
+            Self::Bedrock => bedrock::PARAMS,
+            // Anthropic's, less `service_tier`, which Bedrock does not take.
+            Self::BedrockInvoke => anthropic::VERTEX_PARAMS,
+            Self::OllamaChat => ollama::CHAT_PARAMS,
+            Self::Ollama => ollama::GENERATE_PARAMS,
+            Self::CohereChat | Self::Cohere => cohere::PARAMS,
         }
     }
 
@@ -206,7 +260,7 @@ impl Provider {
     pub fn stream_usage_has_cost(self) -> bool {
         matches!(
             self,
-            Self::OpenAi | Self::Azure | Self::Gemini | Self::VertexGemini
+            Self::OpenAi | Self::Azure | Self::Gemini | Self::VertexGemini | Self::Bedrock
         )
     }
 
@@ -264,6 +318,16 @@ impl Provider {
             }
             Self::Gemini => gemini::build_chat_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_chat_request(req, t, gemini::Flavor::Vertex),
+            Self::Bedrock => bedrock::build_chat_request(req, t),
+            Self::BedrockInvoke if !t.model.contains("anthropic.") => Err(Error::bad_request(format!(
+                "llmux calls bedrock/invoke/ for Anthropic models only; use bedrock/converse/{} for this one",
+                t.model
+            ))
+            .with_provider("bedrock")),
+            Self::BedrockInvoke => anthropic::build_chat_request(req, t, anthropic::Flavor::Bedrock),
+            Self::OllamaChat => ollama::build_chat_request(req, t, ollama::Flavor::Chat),
+            Self::Ollama => ollama::build_chat_request(req, t, ollama::Flavor::Generate),
+            Self::CohereChat | Self::Cohere => cohere::build_chat_request(req, t),
         }
     }
 
@@ -277,8 +341,14 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_chat_response(self.id(), body, self.quirks())
             }
-            Self::Anthropic | Self::VertexAnthropic => anthropic::parse_chat_response(body, ctx),
+            Self::Anthropic | Self::VertexAnthropic | Self::BedrockInvoke => {
+                anthropic::parse_chat_response(body, ctx)
+            }
             Self::Gemini | Self::VertexGemini => gemini::parse_chat_response(body, ctx),
+            Self::Bedrock => bedrock::parse_chat_response(body, ctx),
+            Self::OllamaChat => ollama::parse_chat_response(body, ctx, ollama::Flavor::Chat),
+            Self::Ollama => ollama::parse_chat_response(body, ctx, ollama::Flavor::Generate),
+            Self::CohereChat | Self::Cohere => cohere::parse_chat_response(body, ctx),
         }
     }
 
@@ -294,6 +364,20 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => {
                 StreamDecoder::Gemini(gemini::GeminiStreamDecoder::new(ctx))
             }
+            Self::Bedrock => StreamDecoder::Bedrock(bedrock::BedrockStreamDecoder::new(ctx)),
+            Self::BedrockInvoke => {
+                StreamDecoder::BedrockInvoke(bedrock::BedrockInvokeStreamDecoder::new(ctx))
+            }
+            Self::OllamaChat => {
+                StreamDecoder::Ollama(ollama::OllamaStreamDecoder::new(ctx, ollama::Flavor::Chat))
+            }
+            Self::Ollama => StreamDecoder::Ollama(ollama::OllamaStreamDecoder::new(
+                ctx,
+                ollama::Flavor::Generate,
+            )),
+            Self::CohereChat | Self::Cohere => {
+                StreamDecoder::Cohere(cohere::CohereStreamDecoder::new(ctx))
+            }
         }
     }
 
@@ -303,9 +387,16 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => Ok(CompletionStreamDecoder::OpenAi(
                 OpenAiCompletionStreamDecoder::new(self.id()),
             )),
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
-                Err(self.unsupported("text completions"))
-            }
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock
+            | Self::BedrockInvoke
+            | Self::OllamaChat
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 
@@ -319,6 +410,9 @@ impl Provider {
                 anthropic::map_error(self, status, headers, body)
             }
             Self::Gemini | Self::VertexGemini => gemini::map_error(self, status, headers, body),
+            Self::Bedrock | Self::BedrockInvoke => bedrock::map_error(status, headers, body),
+            Self::OllamaChat | Self::Ollama => ollama::map_error(self.id(), status, headers, body),
+            Self::CohereChat | Self::Cohere => cohere::map_error(self.id(), status, headers, body),
         }
     }
 
@@ -335,6 +429,9 @@ impl Provider {
             Self::Azure => openai::azure::build_embedding_request(req, t),
             Self::Gemini => gemini::build_embedding_request(req, t, gemini::Flavor::AiStudio),
             Self::VertexGemini => gemini::build_embedding_request(req, t, gemini::Flavor::Vertex),
+            Self::Bedrock | Self::BedrockInvoke => bedrock::build_embedding_request(req, t),
+            Self::OllamaChat | Self::Ollama => ollama::build_embedding_request(req, t),
+            Self::CohereChat | Self::Cohere => cohere::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -353,6 +450,11 @@ impl Provider {
             Self::Gemini | Self::VertexGemini => {
                 gemini::parse_embedding_response(body, req, want_base64)
             }
+            Self::Bedrock | Self::BedrockInvoke => {
+                bedrock::parse_embedding_response(body, req, want_base64)
+            }
+            Self::OllamaChat | Self::Ollama => ollama::parse_embedding_response(body, want_base64),
+            Self::CohereChat | Self::Cohere => cohere::parse_embedding_response(body, want_base64),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
         }
     }
@@ -368,9 +470,16 @@ impl Provider {
                 openai::build_completion_request(self, req, t, self.quirks())
             }
             Self::Azure => openai::azure::build_completion_request(req, t),
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
-                Err(self.unsupported("text completions"))
-            }
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock
+            | Self::BedrockInvoke
+            | Self::OllamaChat
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 
@@ -380,9 +489,16 @@ impl Provider {
             Self::OpenAi | Self::Azure | Self::Compat(_) => {
                 openai::parse_completion_response(self.id(), body)
             }
-            Self::Anthropic | Self::VertexAnthropic | Self::Gemini | Self::VertexGemini => {
-                Err(self.unsupported("text completions"))
-            }
+            Self::Anthropic
+            | Self::VertexAnthropic
+            | Self::Gemini
+            | Self::VertexGemini
+            | Self::Bedrock
+            | Self::BedrockInvoke
+            | Self::OllamaChat
+            | Self::Ollama
+            | Self::CohereChat
+            | Self::Cohere => Err(self.unsupported("text completions")),
         }
     }
 
@@ -434,6 +550,10 @@ pub enum StreamDecoder {
     OpenAi(OpenAiStreamDecoder),
     Anthropic(anthropic::AnthropicStreamDecoder),
     Gemini(gemini::GeminiStreamDecoder),
+    Bedrock(bedrock::BedrockStreamDecoder),
+    BedrockInvoke(bedrock::BedrockInvokeStreamDecoder),
+    Ollama(ollama::OllamaStreamDecoder),
+    Cohere(cohere::CohereStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -443,6 +563,10 @@ impl StreamDecoder {
             Self::OpenAi(d) => d.feed(bytes),
             Self::Anthropic(d) => d.feed(bytes),
             Self::Gemini(d) => d.feed(bytes),
+            Self::Bedrock(d) => d.feed(bytes),
+            Self::BedrockInvoke(d) => d.feed(bytes),
+            Self::Ollama(d) => d.feed(bytes),
+            Self::Cohere(d) => d.feed(bytes),
         }
     }
 
@@ -452,6 +576,10 @@ impl StreamDecoder {
             Self::OpenAi(d) => d.finish(),
             Self::Anthropic(d) => d.finish(),
             Self::Gemini(d) => d.finish(),
+            Self::Bedrock(d) => d.finish(),
+            Self::BedrockInvoke(d) => d.finish(),
+            Self::Ollama(d) => d.finish(),
+            Self::Cohere(d) => d.finish(),
         }
     }
 }

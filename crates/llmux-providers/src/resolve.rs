@@ -69,6 +69,12 @@ pub fn resolve_provider(
     }
     if let Some((prefix, rest)) = model.split_once('/') {
         if let Some(provider) = Provider::from_id(prefix, rest) {
+            // `bedrock/converse/<id>` names the route, not the model.
+            let rest = match provider {
+                Provider::Bedrock => rest.strip_prefix("converse/").unwrap_or(rest),
+                Provider::BedrockInvoke => rest.strip_prefix("invoke/").unwrap_or(rest),
+                _ => rest,
+            };
             return Ok(Resolved {
                 provider,
                 model: rest.to_owned(),
@@ -262,10 +268,59 @@ mod tests {
         let e = resolve_provider("mystery-model", None, None, none).unwrap_err();
         assert_eq!(e.status.as_u16(), 400);
         assert!(e.message.contains("LLM Provider NOT provided"));
-        let e = resolve_provider("bedrock/anthropic.claude", None, None, none).unwrap_err();
+        let e = resolve_provider("sagemaker/my-endpoint", None, None, none).unwrap_err();
         assert!(
             e.message
-                .contains("does not support provider 'bedrock' yet")
+                .contains("does not support provider 'sagemaker' yet")
         );
+        let r = resolve_provider("bedrock/invoke/anthropic.claude-v2", None, None, none).unwrap();
+        assert_eq!(
+            (r.provider, r.model.as_str()),
+            (Provider::BedrockInvoke, "anthropic.claude-v2")
+        );
+    }
+
+    #[test]
+    fn bedrock_cohere_and_ollama_resolve_with_their_routes() {
+        let r = resolve_provider(
+            "bedrock/converse/us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+            None,
+            None,
+            none,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.provider, r.model.as_str()),
+            (
+                Provider::Bedrock,
+                "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+            )
+        );
+        let r = resolve_provider(
+            "bedrock/arn:aws:bedrock:us-east-1:1:inference-profile/x",
+            None,
+            None,
+            none,
+        )
+        .unwrap();
+        assert_eq!(r.model, "arn:aws:bedrock:us-east-1:1:inference-profile/x");
+        let cases = [
+            ("cohere_chat/command-r-plus", Provider::CohereChat),
+            ("cohere/embed-english-v3.0", Provider::Cohere),
+            ("ollama_chat/llama3.1", Provider::OllamaChat),
+            ("ollama/llama3.1", Provider::Ollama),
+        ];
+        for (model, provider) in cases {
+            assert_eq!(
+                resolve_provider(model, None, None, none).unwrap().provider,
+                provider,
+                "{model}"
+            );
+        }
+        let r = resolve_provider("amazon.nova-lite-v1:0", None, None, |_| {
+            Some("bedrock".into())
+        })
+        .unwrap();
+        assert_eq!(r.provider, Provider::Bedrock);
     }
 }

@@ -253,13 +253,16 @@ impl Client {
         timeout: Duration,
         wire: Wire<'_>,
     ) -> Result<(reqwest::Response, Exchange), Error> {
-        let http_req = match wire {
+        let mut http_req = match wire {
             Wire::Built(r) => r,
-            Wire::NeedsToken(build) => {
+            Wire::Deferred(build) => {
                 let token = bearer_token(dep).await?;
                 build(&dep.target(token.as_deref()))?
             }
         };
+        if let Some(auth) = &dep.credentials {
+            auth.sign(&mut http_req).await?;
+        }
         let started = Instant::now();
         let response = self.transport.send(dep, &http_req, timeout).await?;
         let ex = Exchange {
@@ -284,8 +287,9 @@ type Build<'a> =
 )]
 pub(crate) enum Wire<'a> {
     Built(http::Request<bytes::Bytes>),
-    /// The provider needs an OAuth token first (Vertex AI).
-    NeedsToken(Build<'a>),
+    /// Built once the deployment's credential source has answered (a token to write
+    /// into the request: Vertex AI, Azure AD).
+    Deferred(Build<'a>),
 }
 
 impl<'a> Wire<'a> {
@@ -293,8 +297,8 @@ impl<'a> Wire<'a> {
         dep: &Deployment,
         build: impl FnOnce(&Target<'_>) -> Result<http::Request<bytes::Bytes>, Error> + Send + 'a,
     ) -> Result<Self, Error> {
-        if dep.google_auth.is_some() {
-            Ok(Self::NeedsToken(Box::new(build)))
+        if dep.credentials.is_some() {
+            Ok(Self::Deferred(Box::new(build)))
         } else {
             Ok(Self::Built(build(&dep.target(None))?))
         }
@@ -414,10 +418,10 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The OAuth bearer token the deployment's provider needs, if any.
+/// The bearer token the deployment's credential source mints, if any.
 async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
-    match &dep.google_auth {
-        Some(source) => source.token().await.map(Some),
+    match &dep.credentials {
+        Some(auth) => auth.bearer_token().await,
         None => Ok(None),
     }
 }

@@ -33,8 +33,9 @@ pub struct Deployment {
     pub mock_response: Option<MockResponse>,
     /// Provider-specific connection settings (`vertex_project`, `vertex_location`, …).
     pub provider_params: llmux_types::JsonMap,
-    /// Where Vertex AI bearer tokens come from (service account), when the provider needs one.
-    pub google_auth: Option<std::sync::Arc<crate::google_auth::GoogleTokenSource>>,
+    /// How calls are authorized beyond a static key (Google OAuth, SigV4, Azure AD): see
+    /// [`crate::credentials`].
+    pub credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>>,
 }
 
 impl Deployment {
@@ -95,9 +96,59 @@ impl Deployment {
             ..capabilities
         };
         let mut provider_params = opts.provider_params.clone();
-        let google_auth = if provider.needs_google_token() && opts.mock_response.is_none() {
-            let source =
-                crate::google_auth::GoogleTokenSource::from_params(&opts.provider_params, env)?;
+        let api_key = opts
+            .api_key
+            .clone()
+            .or_else(|| from_env(provider.key_env()));
+        let azure_ad_token = opts.azure_ad_token.clone().or_else(|| match provider {
+            Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
+            _ => None,
+        });
+        let mocked = opts.mock_response.is_some();
+        let mut credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>> = None;
+        if provider.signs_with_sigv4() && !mocked {
+            // LiteLLM's region order: the setting, AWS_REGION, AWS_REGION_NAME, AWS_DEFAULT_REGION.
+            let region = opts
+                .provider_params
+                .get("aws_region_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .or_else(|| from_env(&["AWS_REGION", "AWS_REGION_NAME", "AWS_DEFAULT_REGION"]))
+                .unwrap_or_else(|| llmux_providers::bedrock::DEFAULT_REGION.to_owned());
+            provider_params.insert("aws_region_name".into(), region.clone().into());
+            if !provider_params.contains_key("aws_bedrock_runtime_endpoint")
+                && let Some(endpoint) = from_env(&["AWS_BEDROCK_RUNTIME_ENDPOINT"])
+            {
+                provider_params.insert("aws_bedrock_runtime_endpoint".into(), endpoint.into());
+            }
+            // A bearer token (api_key, AWS_BEARER_TOKEN_BEDROCK) replaces SigV4.
+            if api_key.as_deref().is_none_or(str::is_empty) {
+                credentials = Some(std::sync::Arc::new(
+                    crate::credentials::aws::SigV4Signer::from_params(
+                        &opts.provider_params,
+                        env,
+                        &region,
+                        llmux_providers::bedrock::SIGNING_SERVICE,
+                    )?,
+                ));
+            }
+        }
+        if provider == Provider::Azure
+            && !mocked
+            && api_key.as_deref().is_none_or(str::is_empty)
+            && azure_ad_token.is_none()
+            && let Some(source) = crate::credentials::azure_ad::AzureAdTokenSource::from_params(
+                &opts.provider_params,
+                env,
+            )?
+        {
+            credentials = Some(std::sync::Arc::new(source));
+        }
+        if provider.needs_google_token() && !mocked {
+            let source = crate::credentials::google::GoogleTokenSource::from_params(
+                &opts.provider_params,
+                env,
+            )?;
             // LiteLLM's fallbacks for the project: the setting, VERTEXAI_PROJECT, the credentials'.
             if !provider_params.contains_key("vertex_project")
                 && let Some(project) =
@@ -110,10 +161,8 @@ impl Deployment {
             {
                 provider_params.insert("vertex_location".into(), location.into());
             }
-            Some(std::sync::Arc::new(source))
-        } else {
-            None
-        };
+            credentials = Some(std::sync::Arc::new(source));
+        }
         Ok(Self {
             provider,
             model: resolved.model,
@@ -121,19 +170,13 @@ impl Deployment {
                 .api_base
                 .clone()
                 .or_else(|| from_env(provider.base_env())),
-            api_key: opts
-                .api_key
-                .clone()
-                .or_else(|| from_env(provider.key_env())),
+            api_key,
             api_version: opts
                 .api_version
                 .clone()
                 .or_else(|| from_env(provider.version_env())),
             organization: opts.organization.clone(),
-            azure_ad_token: opts.azure_ad_token.clone().or_else(|| match provider {
-                Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
-                _ => None,
-            }),
+            azure_ad_token,
             extra_headers: opts.extra_headers.clone(),
             timeout: opts.timeout,
             stream_timeout: opts.stream_timeout,
@@ -145,7 +188,7 @@ impl Deployment {
             capabilities,
             model_info,
             mock_response: opts.mock_response.clone(),
-            google_auth,
+            credentials,
             provider_params,
         })
     }
@@ -301,6 +344,71 @@ mod tests {
         let d = Deployment::from_options_with_env("vertex_ai/gemini-2.5-flash", &opts, &|_| None)
             .unwrap();
         assert_eq!(d.target(None).param("vertex_project"), Some("explicit"));
+    }
+
+    #[test]
+    fn bedrock_region_and_signer_come_from_params_then_env() {
+        let env = |k: &str| match k {
+            "AWS_REGION" => Some("ap-south-1".to_owned()),
+            "AWS_ACCESS_KEY_ID" => Some("AKIDENV".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".to_owned()),
+            "AWS_BEDROCK_RUNTIME_ENDPOINT" => Some("http://127.0.0.1:9".to_owned()),
+            _ => None,
+        };
+        let opts = CallOptions::default();
+        let d = Deployment::from_options_with_env(
+            "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+            &opts,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(d.target(None).param("aws_region_name"), Some("ap-south-1"));
+        assert_eq!(
+            d.target(None).param("aws_bedrock_runtime_endpoint"),
+            Some("http://127.0.0.1:9")
+        );
+        assert!(format!("{:?}", d.credentials).contains("SigV4Signer"));
+        assert!(
+            d.capabilities.function_calling,
+            "the registry knows the model"
+        );
+        let mut opts = CallOptions {
+            api_key: Some("bedrock-bearer".into()),
+            ..CallOptions::default()
+        };
+        opts.provider_params
+            .insert("aws_region_name".into(), "eu-west-3".into());
+        let d = Deployment::from_options_with_env(
+            "bedrock/converse/eu.amazon.nova-lite-v1:0",
+            &opts,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(d.model, "eu.amazon.nova-lite-v1:0");
+        assert_eq!(d.target(None).param("aws_region_name"), Some("eu-west-3"));
+        assert!(d.credentials.is_none(), "a bearer token replaces SigV4");
+    }
+
+    #[test]
+    fn azure_client_credentials_make_an_azure_ad_source() {
+        let mut opts = CallOptions::default();
+        for (k, v) in [
+            ("tenant_id", "t"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+        ] {
+            opts.provider_params.insert(k.into(), v.into());
+        }
+        opts.api_base = Some("https://x.openai.azure.com".into());
+        let d = Deployment::from_options_with_env("azure/dep", &opts, &|_| None).unwrap();
+        let debug = format!("{:?}", d.credentials);
+        assert!(
+            debug.contains("https://login.microsoftonline.com/t/oauth2/v2.0/token"),
+            "{debug}"
+        );
+        opts.api_key = Some("azure-key".into());
+        let d = Deployment::from_options_with_env("azure/dep", &opts, &|_| None).unwrap();
+        assert!(d.credentials.is_none(), "a key is used as is");
     }
 
     #[test]

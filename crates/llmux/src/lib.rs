@@ -40,8 +40,10 @@
 pub mod cache;
 mod client;
 pub mod config;
+pub mod credentials;
 mod deployment;
-pub mod google_auth;
+/// Google OAuth for Vertex AI (moved into the credential layer; the old path stays).
+pub use credentials::google as google_auth;
 mod messages;
 mod mock;
 mod options;

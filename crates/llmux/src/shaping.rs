@@ -20,8 +20,9 @@ impl StreamShape {
                     return None;
                 }
             } else {
-                // LiteLLM prices the usage chunk whenever the model has a price in its map.
-                if let Some(cost) = dep.cost(usage) {
+                // LiteLLM prices the usage chunk whenever the model has a price in its map,
+                // and leaves a free model's (Ollama's 0.0) unpriced.
+                if let Some(cost) = dep.cost(usage).filter(|c| *c > 0.0) {
                     usage.extra.insert("cost".into(), Value::from(cost));
                 }
                 // LiteLLM's usage chunk carries one empty choice rather than none.

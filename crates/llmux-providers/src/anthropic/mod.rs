@@ -46,6 +46,9 @@ pub enum Flavor {
     Direct,
     /// Vertex AI `…/publishers/anthropic/models/{model}:rawPredict` with a bearer token.
     Vertex,
+    /// AWS Bedrock InvokeModel (`bedrock/invoke/…`): the body without `model` or `stream`,
+    /// `anthropic_version: "bedrock-2023-05-31"`, SigV4-signed by the caller.
+    Bedrock,
 }
 
 /// LiteLLM's `AnthropicConfig.get_supported_openai_params`: `thinking` and

@@ -22,6 +22,8 @@ use super::types::{
 
 /// `anthropic-version` of every direct request.
 pub(super) const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// `anthropic_version` of Bedrock InvokeModel bodies.
+pub(super) const BEDROCK_ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
 /// `anthropic_version` of Vertex AI bodies.
 pub(super) const VERTEX_ANTHROPIC_VERSION: &str = "vertex-2023-10-16";
 /// LiteLLM's forced tool for `response_format` (`constants.py: RESPONSE_FORMAT_TOOL_NAME`).
@@ -94,6 +96,7 @@ pub(super) fn build_chat_request(
     let provider = match flavor {
         Flavor::Direct => "anthropic",
         Flavor::Vertex => "vertex_ai",
+        Flavor::Bedrock => "bedrock",
     };
     let model = if req.model.is_empty() {
         t.model
@@ -225,6 +228,40 @@ pub(super) fn build_chat_request(
             }
             let url = vertex_url(t, model, req.stream == Some(true), provider)?;
             (url, vertex_headers(t, &caller_headers, &betas, provider)?)
+        }
+        Flavor::Bedrock => {
+            body.model = None;
+            // The route says whether to stream; InvokeModel rejects the key.
+            body.stream = None;
+            body.extra.insert(
+                "anthropic_version".into(),
+                Value::from(BEDROCK_ANTHROPIC_VERSION),
+            );
+            let betas = merge_betas(&caller_headers, betas);
+            if !betas.is_empty() {
+                body.extra.insert("anthropic_beta".into(), json!(betas));
+            }
+            let action = if req.stream == Some(true) {
+                "invoke-with-response-stream"
+            } else {
+                "invoke"
+            };
+            let mut headers = http::HeaderMap::new();
+            if let Some(token) = t.api_key.filter(|k| !k.is_empty()) {
+                let value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
+                    bad_request(provider, "the Bedrock bearer token is not a valid header")
+                })?;
+                headers.insert(http::header::AUTHORIZATION, value);
+            }
+            for (k, v) in &caller_headers {
+                if let (Ok(k), Ok(v)) = (
+                    http::HeaderName::try_from(k.as_str()),
+                    HeaderValue::try_from(v.as_str()),
+                ) {
+                    headers.insert(k, v);
+                }
+            }
+            (crate::bedrock::url(t, action), headers)
         }
     };
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

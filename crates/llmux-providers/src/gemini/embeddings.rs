@@ -312,7 +312,7 @@ fn unreadable(why: &str) -> Error {
 }
 
 /// Little-endian f32 bytes in standard base64 (OpenAI's `encoding_format: base64`).
-fn f32_base64(values: &[f64]) -> String {
+pub(crate) fn f32_base64(values: &[f64]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     // Embeddings are f32 on the wire.
     let bytes: Vec<u8> = values

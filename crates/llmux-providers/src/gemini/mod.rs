@@ -15,7 +15,7 @@
 //! `signature.rs` (tool-call ids carrying thought signatures), `types.rs` (wire types).
 //! Tool arguments are written by `crate::python_json` (`json.dumps(…, ensure_ascii=False)`).
 
-mod embeddings;
+pub(crate) mod embeddings;
 mod error;
 mod media;
 mod messages;

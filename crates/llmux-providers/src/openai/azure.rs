@@ -72,7 +72,8 @@ fn azure_builder(t: &Target<'_>, op: &str) -> Result<http::request::Builder, Err
     let mut builder = http::Request::post(url);
     if let Some(key) = t.api_key.filter(|k| !k.is_empty()) {
         builder = builder.header("api-key", key);
-    } else if let Some(token) = t.azure_ad_token {
+    } else if let Some(token) = t.azure_ad_token.or(t.bearer_token) {
+        // `bearer_token`: an Entra ID token the caller's client-credentials source minted.
         builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
     }
     Ok(builder)

@@ -46,6 +46,9 @@ pub fn exception_name(provider: Provider) -> String {
         Provider::Anthropic | Provider::VertexAnthropic => "AnthropicException".to_owned(),
         Provider::Gemini => "GeminiException".to_owned(),
         Provider::VertexGemini => "VertexAIException".to_owned(),
+        Provider::Bedrock | Provider::BedrockInvoke => "BedrockException".to_owned(),
+        Provider::OllamaChat | Provider::Ollama => "OllamaException".to_owned(),
+        Provider::CohereChat | Provider::Cohere => "CohereException".to_owned(),
         Provider::Compat(row) => {
             let mut name = String::new();
             for part in row.id.split('_') {

@@ -9,12 +9,16 @@
 //! 127.0.0.1 and every request is bounded by [`common::CLIENT_TIMEOUT`].
 
 mod auth;
+mod azure_ad;
+mod bedrock;
 mod cache;
 mod chat;
+mod cohere;
 mod common;
 mod endpoints;
 mod health;
 mod messages;
+mod ollama;
 mod params;
 mod requests;
 mod router;

@@ -69,7 +69,7 @@ model_list:
       api_key: sk-x
   - model_name: claude-on-bedrock
     litellm_params:
-      model: bedrock/anthropic.claude-v2
+      model: sagemaker/my-endpoint
 "#;
     let gw = Gateway::start(yaml).await;
 
@@ -78,7 +78,7 @@ model_list:
     let err = reply.assert_error(400, "invalid_request_error");
     let message = err["message"].as_str().unwrap();
     assert!(
-        message.contains("does not support provider 'bedrock'"),
+        message.contains("does not support provider 'sagemaker'"),
         "{message}"
     );
     // The supported model next to it is served.

@@ -38,24 +38,23 @@
 //!
 //! # Caching
 //!
-//! The token is kept with its expiry and reused until less than [`REFRESH_MARGIN`] of
-//! its lifetime remains; then the next caller fetches a new one. Reads take a short
-//! `std` lock that is never held across `.await`; a refresh is single-flight behind a
-//! `tokio` mutex, so concurrent callers that find the token stale wait for one fetch
-//! instead of each calling the endpoint. A failed fetch is not cached: the next call
-//! tries again.
+//! Tokens live in the [`TokenStore`] every token source shares: reused until less than
+//! [`REFRESH_MARGIN`] of their lifetime remains, refreshed single-flight, failures not
+//! cached.
 //!
-//! This is, with `transport`, the only network I/O in llmux; it has its own small HTTP
-//! client because token fetches are not upstream calls (no retries, its own timeout).
+//! Token fetches are not upstream calls (no retries, their own timeout), so this source
+//! has its own small HTTP client. It is the Vertex AI [`super::Authorize`] (a bearer
+//! token), re-exported as `llmux::google_auth`.
 
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use llmux_types::{Error, ErrorKind, JsonMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::token_store::TokenStore;
 
 /// Google's OAuth2 token endpoint, used when the credentials name none.
 pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
@@ -81,9 +80,6 @@ const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The provider id errors carry.
 const PROVIDER: &str = "vertex_ai";
 
-/// What "now" is for the cache; tests inject their own.
-type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
-
 /// Mints and caches OAuth2 access tokens for one set of Google credentials.
 ///
 /// Built from a deployment's `litellm_params`; without credentials it cannot be built:
@@ -103,12 +99,8 @@ pub struct GoogleTokenSource {
     token_uri: String,
     project_id: Option<String>,
     http: reqwest::Client,
-    refresh_margin: Duration,
-    clock: Clock,
-    /// The last token fetched; read under a short lock, never across `.await`.
-    cached: RwLock<Option<CachedToken>>,
-    /// Held (across the fetch) by the one caller that refreshes.
-    refresh: tokio::sync::Mutex<()>,
+    /// The shared cached, single-flight store (see [`super::token_store`]).
+    store: TokenStore<String>,
 }
 
 /// How tokens are obtained.
@@ -123,12 +115,6 @@ enum Grant {
         client_secret: String,
         refresh_token: String,
     },
-}
-
-#[derive(Clone)]
-struct CachedToken {
-    access_token: String,
-    expires_at: Instant,
 }
 
 /// The fields of a credentials JSON this module reads.
@@ -178,7 +164,7 @@ impl std::fmt::Debug for GoogleTokenSource {
         }
         d.field("token_uri", &self.token_uri)
             .field("project_id", &self.project_id)
-            .field("refresh_margin", &self.refresh_margin)
+            .field("refresh_margin", &self.store.refresh_margin())
             .finish_non_exhaustive()
     }
 }
@@ -327,10 +313,7 @@ impl GoogleTokenSource {
             token_uri,
             project_id: file.project_id.or(file.quota_project_id),
             http,
-            refresh_margin: REFRESH_MARGIN,
-            clock: Arc::new(Instant::now),
-            cached: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
+            store: TokenStore::new().with_refresh_margin(REFRESH_MARGIN),
         })
     }
 
@@ -338,7 +321,7 @@ impl GoogleTokenSource {
     /// reused.
     #[must_use]
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
+        self.store = self.store.with_refresh_margin(margin);
         self
     }
 
@@ -346,7 +329,7 @@ impl GoogleTokenSource {
     /// JWT `iat`/`exp` still use the system clock: the endpoint checks those.
     #[must_use]
     pub fn with_clock(mut self, clock: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.store = self.store.with_clock(clock);
         self
     }
 
@@ -365,38 +348,15 @@ impl GoogleTokenSource {
     /// lifetime is left, else a new one from the token endpoint (one fetch however many
     /// callers are waiting).
     pub async fn token(&self) -> Result<String, Error> {
-        if let Some(token) = self.fresh_cached() {
-            return Ok(token);
-        }
-        // Single flight: a tokio mutex, so holding it across the fetch is fine.
-        let _refreshing = self.refresh.lock().await;
-        // Whoever held the lock before us may have refreshed already.
-        if let Some(token) = self.fresh_cached() {
-            return Ok(token);
-        }
-        let fetched_at = (self.clock)();
-        let answer = self.fetch().await?;
-        let lifetime = answer
-            .expires_in
-            .map_or(TOKEN_LIFETIME, Duration::from_secs);
-        let token = CachedToken {
-            access_token: answer.access_token,
-            // Measured from before the request: errs on the early side.
-            expires_at: fetched_at + lifetime,
-        };
-        let access_token = token.access_token.clone();
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some(token);
-        Ok(access_token)
-    }
-
-    /// The cached token if it has more than the margin left.
-    fn fresh_cached(&self) -> Option<String> {
-        let now = (self.clock)();
-        let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
-        cached
-            .as_ref()
-            .filter(|t| t.expires_at.saturating_duration_since(now) > self.refresh_margin)
-            .map(|t| t.access_token.clone())
+        self.store
+            .get(|| async {
+                let answer = self.fetch().await?;
+                let lifetime = answer
+                    .expires_in
+                    .map_or(TOKEN_LIFETIME, Duration::from_secs);
+                Ok((answer.access_token, lifetime))
+            })
+            .await
     }
 
     /// One exchange with the token endpoint.
