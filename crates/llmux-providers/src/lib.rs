@@ -26,6 +26,7 @@ pub mod openai;
 pub mod params;
 mod python_json;
 mod resolve;
+pub mod responses_api;
 pub mod sse;
 
 use bytes::Bytes;

@@ -110,7 +110,7 @@ pub(crate) fn join(base: &str, path: &str) -> String {
 
 /// `Authorization: Bearer` with the key, or the placeholder some local servers expect
 /// when none is configured (LiteLLM's `fake-api-key` for hosted_vllm, …).
-fn bearer(
+pub(crate) fn bearer(
     mut builder: http::request::Builder,
     t: &Target<'_>,
     quirks: Quirks,
