@@ -25,6 +25,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+
+use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::routes::{chat, completions, embeddings, health, messages, model_info, models};
@@ -54,6 +56,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/messages", post(messages::messages))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
+        .route(
+            "/v1/responses",
+            post(responses::create).get(responses::upgrade),
+        )
+        .route(
+            "/responses",
+            post(responses::create).get(responses::upgrade),
+        )
+        .route(
+            "/v1/responses/{id}",
+            get(responses::retrieve).delete(responses::delete),
+        )
+        .route(
+            "/responses/{id}",
+            get(responses::retrieve).delete(responses::delete),
+        )
+        .route(
+            "/v1/responses/{id}/input_items",
+            get(responses::input_items),
+        )
+        .route("/responses/{id}/input_items", get(responses::input_items))
         .route("/v1/models", get(models::list_models))
         .route("/models", get(models::list_models))
         .route("/health/liveliness", get(health::liveliness))

@@ -33,6 +33,8 @@ pub struct AppState {
     pub router: Router,
     pub master_key: Option<String>,
     pub max_request_bytes: usize,
+    /// Stored `/v1/responses` answers (`previous_response_id`, `GET`).
+    pub responses: crate::responses_store::ResponseStore,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -89,6 +91,7 @@ impl AppState {
                 .clone()
                 .filter(|k| !k.is_empty()),
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
+            responses: crate::responses_store::ResponseStore::default(),
         })
     }
 

@@ -42,7 +42,8 @@ pub fn build_chat_request(
     };
     let body = ChatBody {
         req,
-        stream: (quirks.explicit_stream_false && req.stream.is_none()).then_some(false),
+        stream: (quirks.explicit_stream_false && req.stream.is_none() && !req.omit_stream_default)
+            .then_some(false),
         usage: (quirks.openrouter && !req.extra.contains_key("usage"))
             .then(|| json!({"include": true})),
     };

@@ -74,6 +74,7 @@ pub fn to_chat_request(
             .and_then(response_format),
         reasoning_effort: req.reasoning.as_ref().and_then(|r| r.effort.clone()),
         extra,
+        omit_stream_default: true,
         ..ChatRequest::default()
     })
 }

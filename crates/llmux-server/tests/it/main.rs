@@ -16,6 +16,7 @@ mod health;
 mod messages;
 mod params;
 mod requests;
+mod responses;
 mod router;
 mod streaming;
 mod upstream_errors;

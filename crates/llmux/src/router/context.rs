@@ -17,6 +17,8 @@ pub enum Entrance {
     Messages,
     /// `/v1/messages/count_tokens`.
     CountTokens,
+    /// `/v1/responses`, forwarded natively or bridged to chat completions.
+    Responses,
     /// A library call (`Router::completion`, …).
     Library,
     /// Info and management routes (`/v1/models`, `/model/info`, `/health`).
@@ -32,6 +34,7 @@ impl Entrance {
             Self::Embeddings => "aembedding",
             Self::Messages => "anthropic_messages",
             Self::CountTokens => "count_tokens",
+            Self::Responses => "aresponses",
             Self::Admin => "admin",
         }
     }
