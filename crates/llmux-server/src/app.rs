@@ -18,7 +18,10 @@
 //! `/v1/completions`, `/v1/embeddings` and `/v1/models`; Anthropic's for the
 //! `/v1/messages` entrance (`/v1/messages`, `/v1/messages/count_tokens`: Anthropic-format
 //! requests to any model, natively forwarded to Anthropic deployments, translated for
-//! the others; errors after the key check in Anthropic's error shape).
+//! the others; errors after the key check in Anthropic's error shape); OpenAI's Responses
+//! API for `/v1/responses` (`POST`, `GET`/`DELETE /v1/responses/{id}`,
+//! `…/input_items`; native for OpenAI and Azure, bridged for the others; a WebSocket
+//! upgrade on `GET /v1/responses` gets a 426).
 
 use std::sync::Arc;
 
