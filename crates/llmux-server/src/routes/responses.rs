@@ -378,7 +378,15 @@ async fn handle(
                     if previous.is_some() && !upstream_holds_it {
                         // The conversation lives here, not upstream: send it whole.
                         body.remove("previous_response_id");
-                        let all: Vec<&ResponseItem> = history.iter().chain(input).collect();
+                        // Item ids the upstream never issued are left out.
+                        let all: Vec<ResponseItem> = history
+                            .iter()
+                            .chain(input)
+                            .map(|item| ResponseItem {
+                                id: None,
+                                ..item.clone()
+                            })
+                            .collect();
                         body.insert(
                             "input".into(),
                             serde_json::to_value(all).map_err(|e| {

@@ -456,6 +456,7 @@ async fn a_bridged_conversation_continued_on_a_native_model_is_sent_whole() {
     assert_eq!(input[1]["role"], "assistant");
     assert_eq!(input[1]["content"][0]["text"], HELLO);
     assert_eq!(input[2]["content"], "And again?");
+    assert!(input.iter().all(|i| i.get("id").is_none()), "{sent}");
 }
 
 #[tokio::test]
