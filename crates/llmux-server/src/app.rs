@@ -67,6 +67,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/responses",
             post(responses::create).get(responses::upgrade),
         )
+        .route("/v1/responses/input_tokens", post(responses::input_tokens))
+        .route("/responses/input_tokens", post(responses::input_tokens))
         .route(
             "/v1/responses/{id}",
             get(responses::retrieve).delete(responses::delete),

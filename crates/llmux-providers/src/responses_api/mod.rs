@@ -18,11 +18,13 @@
 //! Follows LiteLLM 1.108's `responses/litellm_completion_transformation/`; where it
 //! differs (tool calls in bridged streams, unbridgeable tools a 400) it says so.
 
+mod count;
 mod native;
 mod request;
 mod response;
 mod stream;
 
+pub use count::count_body;
 pub use native::{NativeEvent, NativeStreamDecoder, build_responses_request, serves_responses};
 pub use request::to_chat_request;
 pub use response::{

@@ -115,6 +115,74 @@ pub(crate) async fn delete(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// `POST /v1/responses/input_tokens`: `{"object": "response.input_tokens",
+/// "input_tokens": N}`, counted as LiteLLM does (the provider's count API for Anthropic
+/// deployments, the local estimate for the others).
+pub(crate) async fn input_tokens(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let mut call = match Call::start(&st, &headers, Entrance::CountTokens) {
+        Ok(call) => call,
+        Err(e) => return e.into_response(),
+    };
+    count(&st, &mut call, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn count(
+    st: &AppState,
+    call: &mut Call,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let bytes = call.body(body)?;
+    let mut body: JsonMap = call.parse(&bytes)?;
+    call.ctx.keys = take_keys(call, &mut body)?;
+    let req: ResponsesRequest = serde_json::from_value(Value::Object(body.clone()))
+        .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
+    if req.model.is_empty() {
+        return Err(call.fail(Error::bad_request("model is required").with_param("model")));
+    }
+    let chat = responses_api::to_chat_request(&req, &[]).map_err(|e| call.fail(e))?;
+    let client = st.router.client();
+    let o = &call.ctx.keys.overrides;
+    let chat = &chat;
+    let routed = st
+        .router
+        .route(
+            &call.ctx,
+            &req.model,
+            RequestView::Responses(&body),
+            |d| async move {
+                let started = std::time::Instant::now();
+                let counted_body = responses_api::count_body(chat, &d.deployment.model)?;
+                let counted = client
+                    .count_message_tokens(&d.deployment, counted_body, o)
+                    .await?;
+                Ok(Reply {
+                    value: counted,
+                    provider: d.deployment.provider,
+                    attempts: 1,
+                    headers: Vec::new(),
+                    upstream_time: started.elapsed(),
+                })
+            },
+        )
+        .await
+        .map_err(|f| call.failed(f))?;
+    let (value, meta) = routed.into_parts();
+    let mut resp = json_response(&json!({
+        "object": "response.input_tokens",
+        "input_tokens": value.input_tokens,
+        "litellm_count_source": value.source,
+    }))
+    .map_err(|e| call.fail(e))?;
+    call.decorate(&mut resp, &meta);
+    Ok(resp)
+}
+
 /// The query of `…/input_items`.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct ListQuery {

@@ -482,3 +482,47 @@ async fn unbridgeable_tools_are_a_400_and_upstream_errors_keep_their_status() {
     assert_eq!(err["param"], "tools");
     assert!(upstream_bodies(&gw, "/claude/").is_empty());
 }
+
+#[tokio::test]
+async fn input_tokens_counts_the_bridged_conversation_locally_for_openai() {
+    let gw = Gateway::start(&config()).await;
+    let reply = send(
+        gw.post("/v1/responses/input_tokens")
+            .bearer_auth(MASTER_KEY)
+            .body(
+                json!({"model": "gpt", "instructions": "Be brief.", "input": "Hello, how are you today?"})
+                    .to_string(),
+            ),
+    )
+    .await;
+    let body = reply.ok_json();
+    assert_eq!(body["object"], "response.input_tokens");
+    assert_eq!(body["litellm_count_source"], "local_estimate");
+    assert!(gw.upstream().is_empty(), "counted locally");
+
+    // The same conversation through /v1/messages/count_tokens counts the same.
+    let same = send(
+        gw.post("/v1/messages/count_tokens")
+            .bearer_auth(MASTER_KEY)
+            .body(
+                json!({"model": "gpt", "system": [{"type": "text", "text": "Be brief."}],
+                       "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello, how are you today?"}]}]})
+                .to_string(),
+            ),
+    )
+    .await
+    .ok_json();
+    assert_eq!(body["input_tokens"], same["input_tokens"]);
+    assert!(body["input_tokens"].as_u64().unwrap() > 10, "{body}");
+
+    let missing = send(
+        gw.post("/responses/input_tokens")
+            .bearer_auth(MASTER_KEY)
+            .body(json!({"model": "gpt"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        missing.assert_error(400, "invalid_request_error")["param"],
+        "input"
+    );
+}
