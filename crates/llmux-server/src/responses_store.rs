@@ -4,8 +4,12 @@
 //! Written synchronously, before the client gets the answer (for streams: before the
 //! terminal event is sent), so a follow-up turn sent the moment the first one completes
 //! finds it (LiteLLM rebuilds it from spend logs written asynchronously, so for about
-//! 10 s it does not, its #28587). In memory, bounded in entries with a time to live;
-//! a response belongs to the key that created it, and any other key gets a 404.
+//! 10 s it does not, its #28587). In memory, bounded by the bytes it holds, with a time
+//! to live; a response belongs to the key that created it, and any other key gets a 404.
+//!
+//! Each response keeps only its own input and output, and a link to the response it
+//! followed: a conversation of N turns costs N turns of memory, not N², and the link
+//! keeps the earlier turns readable for as long as a later one is.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -15,8 +19,8 @@ use llmux::ResponseItem;
 use moka::sync::Cache;
 use serde_json::Value;
 
-/// Responses kept at most (the least recently used go first).
-pub const DEFAULT_CAPACITY: u64 = 10_000;
+/// Bytes of responses kept at most (the least recently used go first).
+pub const DEFAULT_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
 /// How long a response is kept after it was written.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
 
@@ -27,32 +31,61 @@ pub struct StoredResponse {
     pub owner: u64,
     /// The response object as the client got it.
     pub response: Value,
-    /// The conversation before this response's output: the history of its
-    /// `previous_response_id`, then its own input items (with ids).
-    pub context: Vec<ResponseItem>,
-    /// Where this response's own input starts in `context`.
-    pub input_start: usize,
+    /// Its output items (as the next turn's history replays them).
+    pub output: Vec<ResponseItem>,
+    /// Its own input items, with ids.
+    pub input: Vec<ResponseItem>,
+    /// The response it continued (`previous_response_id`).
+    pub previous: Option<Arc<StoredResponse>>,
     /// The deployment that answered natively (it holds the conversation itself), if
     /// one did.
     pub native_deployment: Option<String>,
 }
 
 impl StoredResponse {
-    /// This response's own input items.
-    pub fn input(&self) -> &[ResponseItem] {
-        self.context.get(self.input_start..).unwrap_or_default()
+    /// The whole conversation through this response, oldest first: every earlier
+    /// turn's input and output, then this one's.
+    pub fn conversation(&self) -> Vec<ResponseItem> {
+        let mut turns = vec![self];
+        let mut at = self;
+        while let Some(previous) = &at.previous {
+            turns.push(previous);
+            at = previous;
+        }
+        let len = turns
+            .iter()
+            .map(|t| t.input.len().saturating_add(t.output.len()))
+            .sum();
+        let mut all = Vec::with_capacity(len);
+        for turn in turns.iter().rev() {
+            all.extend(turn.input.iter().cloned());
+            all.extend(turn.output.iter().cloned());
+        }
+        all
     }
 
-    /// The whole conversation through this response: context, then output.
-    pub fn conversation(&self) -> Vec<ResponseItem> {
-        let output: Vec<ResponseItem> = self
-            .response
-            .get("output")
-            .and_then(|o| serde_json::from_value(o.clone()).ok())
-            .unwrap_or_default();
-        let mut all = self.context.clone();
-        all.extend(output);
-        all
+    /// About how many bytes it holds (its own turn; earlier turns are weighed in
+    /// their own entries).
+    fn weight(&self) -> u32 {
+        let mut counter = ByteCounter(0);
+        let _ = serde_json::to_writer(&mut counter, &self.response);
+        let _ = serde_json::to_writer(&mut counter, &self.input);
+        // The output is the response's `output` again.
+        let doubled = counter.0.saturating_add(counter.0 / 2);
+        u32::try_from(doubled).unwrap_or(u32::MAX)
+    }
+}
+
+/// Counts the bytes written to it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -72,15 +105,17 @@ impl std::fmt::Debug for ResponseStore {
 
 impl Default for ResponseStore {
     fn default() -> Self {
-        Self::new(DEFAULT_CAPACITY, DEFAULT_TTL)
+        Self::new(DEFAULT_CAPACITY_BYTES, DEFAULT_TTL)
     }
 }
 
 impl ResponseStore {
-    pub fn new(capacity: u64, ttl: Duration) -> Self {
+    /// A store holding about `capacity_bytes` of responses, each for `ttl`.
+    pub fn new(capacity_bytes: u64, ttl: Duration) -> Self {
         Self {
             entries: Cache::builder()
-                .max_capacity(capacity)
+                .max_capacity(capacity_bytes)
+                .weigher(|_, v: &Arc<StoredResponse>| v.weight())
                 .time_to_live(ttl)
                 .build(),
             owners: std::collections::hash_map::RandomState::new(),
@@ -117,17 +152,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn stored(owner: u64) -> StoredResponse {
+    fn items(v: Value) -> Vec<ResponseItem> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn turn(owner: u64, text: &str, previous: Option<Arc<StoredResponse>>) -> StoredResponse {
+        let output = items(json!([{"type": "message", "role": "assistant",
+            "content": [{"type": "output_text", "text": format!("re: {text}")}]}]));
         StoredResponse {
             owner,
-            response: json!({"id": "resp_1", "output": [
-                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "hi"}]}
-            ]}),
-            context: serde_json::from_value(json!([
-                {"role": "user", "content": "old"}, {"role": "user", "content": "new"}
-            ]))
-            .unwrap(),
-            input_start: 1,
+            response: json!({"id": "r", "output": output}),
+            output,
+            input: items(json!([{"role": "user", "content": text}])),
+            previous,
             native_deployment: None,
         }
     }
@@ -138,10 +175,8 @@ mod tests {
         let me = store.owner(Some("sk-a"));
         let other = store.owner(Some("sk-b"));
         assert_ne!(me, other);
-        store.put("resp_1".into(), stored(me));
-        let got = store.get("resp_1", me).unwrap();
-        assert_eq!(got.input().len(), 1);
-        assert_eq!(got.conversation().len(), 3);
+        store.put("resp_1".into(), turn(me, "one", None));
+        assert!(store.get("resp_1", me).is_some());
         assert!(store.get("resp_1", other).is_none());
         assert!(!store.delete("resp_1", other));
         assert!(store.delete("resp_1", me));
@@ -149,12 +184,38 @@ mod tests {
     }
 
     #[test]
-    fn entries_expire() {
-        let store = ResponseStore::new(10, Duration::from_millis(50));
+    fn a_conversation_is_every_turn_in_order() {
+        let store = ResponseStore::default();
         let me = store.owner(None);
-        store.put("resp_1".into(), stored(me));
+        store.put("resp_1".into(), turn(me, "one", None));
+        let first = store.get("resp_1", me);
+        store.put("resp_2".into(), turn(me, "two", first));
+        let second = store.get("resp_2", me).unwrap();
+        let texts: Vec<String> = second
+            .conversation()
+            .iter()
+            .map(|i| serde_json::to_value(&i.content).unwrap().to_string())
+            .collect();
+        assert_eq!(texts.len(), 4);
+        assert!(texts[0].contains("one") && texts[1].contains("re: one"));
+        assert!(texts[2].contains("two") && texts[3].contains("re: two"));
+    }
+
+    #[test]
+    fn entries_expire_and_the_bound_is_in_bytes() {
+        let store = ResponseStore::new(1 << 20, Duration::from_millis(50));
+        let me = store.owner(None);
+        store.put("resp_1".into(), turn(me, "one", None));
         assert!(store.get("resp_1", me).is_some());
         std::thread::sleep(Duration::from_millis(120));
         assert!(store.get("resp_1", me).is_none());
+
+        let small = ResponseStore::new(2_000, DEFAULT_TTL);
+        for n in 0..200 {
+            small.put(format!("resp_{n}"), turn(me, &"x".repeat(100), None));
+        }
+        small.entries.run_pending_tasks();
+        assert!(small.entries.weighted_size() <= 2_000);
+        assert!(small.entries.entry_count() < 200);
     }
 }

@@ -40,6 +40,7 @@ use llmux::{
 use llmux_providers::responses_api::{
     self, ResponseIds, ResponsesStreamEncoder, serves_responses, write_sse_event,
 };
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::messages::sse;
@@ -202,7 +203,7 @@ pub(crate) async fn input_items(
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let stored = find(&st, &call, &headers, &id)?;
-        let mut items: Vec<&ResponseItem> = stored.input().iter().collect();
+        let mut items: Vec<&ResponseItem> = stored.input.iter().collect();
         match q.order.as_deref() {
             None | Some("desc") => items.reverse(),
             Some("asc") => {}
@@ -368,8 +369,8 @@ fn input_with_ids(req: &ResponsesRequest, base: &str) -> Vec<ResponseItem> {
 struct Pending {
     store: Arc<AppState>,
     owner: u64,
-    context: Vec<ResponseItem>,
-    input_start: usize,
+    input: Vec<ResponseItem>,
+    previous: Option<Arc<StoredResponse>>,
 }
 
 impl Pending {
@@ -381,13 +382,18 @@ impl Pending {
         else {
             return;
         };
+        let output = response
+            .get("output")
+            .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
+            .unwrap_or_default();
         self.store.responses.put(
             id,
             StoredResponse {
                 owner: self.owner,
                 response,
-                context: self.context,
-                input_start: self.input_start,
+                output,
+                input: self.input,
+                previous: self.previous,
                 native_deployment,
             },
         );
@@ -489,16 +495,11 @@ async fn handle(
     let (value, meta) = routed.into_parts();
     let group = meta.model_group.clone();
     let native_deployment = meta.deployment.as_ref().map(|d| d.id.clone());
-    let pending = req.stores().then(|| {
-        let mut context = history.clone();
-        let input_start = context.len();
-        context.extend(input.iter().cloned());
-        Pending {
-            store: Arc::clone(st),
-            owner,
-            context,
-            input_start,
-        }
+    let pending = req.stores().then(|| Pending {
+        store: Arc::clone(st),
+        owner,
+        input: input.clone(),
+        previous: previous.clone(),
     });
     let ids = ResponseIds::new(base);
     let mut resp = match value {
