@@ -174,3 +174,36 @@ proptest! {
         }
     }
 }
+
+/// Claude's signed thinking, streamed into a reasoning item, goes back to Claude signed
+/// when the next turn replays the output.
+#[test]
+fn streamed_thinking_is_replayed_signed_on_the_next_turn() {
+    let events = encode(&[anthropic_sse("stream_thinking").as_bytes()]);
+    let last = serde_json::to_value(events.last().unwrap()).unwrap();
+    let output: Vec<ResponseItem> =
+        serde_json::from_value(last["response"]["output"].clone()).unwrap();
+    let mut history: Vec<ResponseItem> =
+        serde_json::from_value(json!([{"role": "user", "content": "3+3?"}])).unwrap();
+    history.extend(output);
+    let req: ResponsesRequest =
+        serde_json::from_value(json!({"model": "m", "input": "And 4+4?"})).unwrap();
+    let mut chat = to_chat_request(&req, &history).unwrap();
+    chat.model = "claude-3-7-sonnet-20250219".into();
+    let t = Target {
+        model: "claude-3-7-sonnet-20250219",
+        api_key: Some("k"),
+        max_output_tokens: Some(8192),
+        ..Target::default()
+    };
+    let wire = Provider::Anthropic.build_chat_request(&chat, &t).unwrap();
+    let body: Value = serde_json::from_slice(wire.body()).unwrap();
+    let assistant = &body["messages"][1];
+    assert_eq!(assistant["role"], "assistant");
+    assert_eq!(
+        assistant["content"][0],
+        json!({"type": "thinking", "thinking": "Three plus three is six.", "signature": "EqQBCgIYAhIM"})
+    );
+    assert_eq!(assistant["content"][1]["type"], "redacted_thinking");
+    assert_eq!(assistant["content"][2]["text"], "6.");
+}

@@ -85,6 +85,8 @@ struct Messages {
     out: Vec<ChatMessage>,
     /// A reasoning item's text, for the next assistant message.
     reasoning: Option<String>,
+    /// A reasoning item's thinking blocks (from its `encrypted_content`), likewise.
+    thinking: Option<Vec<Value>>,
 }
 
 impl Messages {
@@ -102,6 +104,7 @@ impl Messages {
                 };
                 if message.role == Role::Assistant {
                     message.reasoning_content = self.reasoning.take();
+                    message.thinking_blocks = self.thinking.take();
                 }
                 self.out.push(message);
             }
@@ -133,12 +136,16 @@ impl Messages {
                         if let Some(reasoning) = self.reasoning.take() {
                             last.reasoning_content.get_or_insert(reasoning);
                         }
+                        if let Some(blocks) = self.thinking.take() {
+                            last.thinking_blocks.get_or_insert(blocks);
+                        }
                     }
                     _ => {
                         let mut message = ChatMessage::new(Role::Assistant, "");
                         message.content = None;
                         message.tool_calls = Some(vec![call]);
                         message.reasoning_content = self.reasoning.take();
+                        message.thinking_blocks = self.thinking.take();
                         self.out.push(message);
                     }
                 }
@@ -180,6 +187,9 @@ impl Messages {
                     .join("\n");
                 if !text.is_empty() {
                     self.reasoning = Some(text);
+                }
+                if let Some(blocks) = super::response::thinking_blocks_of(item) {
+                    self.thinking = Some(blocks);
                 }
             }
             ItemType::ItemReference | ItemType::Other(_) => {
@@ -429,6 +439,26 @@ mod tests {
                 {"role": "user", "content": "second"}
             ])
         );
+    }
+
+    #[test]
+    fn thinking_blocks_in_encrypted_content_are_replayed_on_the_tool_turn() {
+        let blocks = json!([{"type": "thinking", "thinking": "hm", "signature": "sig"}]);
+        let out = chat(json!({"model": "m", "input": [
+            {"role": "user", "content": "q"},
+            {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "hm"}],
+             "encrypted_content": blocks.to_string()},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "ok"}
+        ]}));
+        assert_eq!(out["messages"][1]["thinking_blocks"], blocks);
+        assert_eq!(out["messages"][1]["reasoning_content"], "hm");
+        // Another provider's encrypted_content is not ours to decode.
+        let out = chat(json!({"model": "m", "input": [
+            {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAAA-opaque"},
+            {"type": "message", "role": "assistant", "content": "a"}
+        ]}));
+        assert!(out["messages"][0].get("thinking_blocks").is_none());
     }
 
     #[test]

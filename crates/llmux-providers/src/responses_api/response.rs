@@ -123,14 +123,12 @@ pub fn from_chat_response(
     let item_status = Some(status.clone());
     if let Some(choice) = choice {
         let message = &choice.message;
-        if let Some(reasoning) = message
-            .reasoning_content
-            .as_deref()
-            .filter(|r| !r.is_empty())
-        {
+        let reasoning = message.reasoning_content.as_deref().unwrap_or_default();
+        let blocks = message.thinking_blocks.as_deref().unwrap_or_default();
+        if !reasoning.is_empty() || !blocks.is_empty() {
             response
                 .output
-                .push(reasoning_item(ids.reasoning(0), reasoning));
+                .push(reasoning_item(ids.reasoning(0), reasoning, blocks));
         }
         if let Some(text) = &message.content {
             response.output.push(ResponseItem {
@@ -162,14 +160,43 @@ pub fn from_chat_response(
     response
 }
 
-/// A finished reasoning item with `text` as its one summary part.
-pub(crate) fn reasoning_item(id: String, text: &str) -> ResponseItem {
-    ResponseItem {
+/// A finished reasoning item with `text` as its one summary part. The provider's
+/// thinking blocks (Anthropic's signed `thinking`, `redacted_thinking`) ride along as
+/// `encrypted_content`, opaque to the client, so a later turn can replay them (Claude
+/// refuses a tool-use turn whose thinking comes back unsigned).
+pub(crate) fn reasoning_item(id: String, text: &str, blocks: &[Value]) -> ResponseItem {
+    let mut item = ResponseItem {
         kind: Some(ItemType::Reasoning),
         id: Some(id),
-        summary: Some(vec![ContentItem::text(PartType::SummaryText, text)]),
+        summary: Some(if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![ContentItem::text(PartType::SummaryText, text)]
+        }),
         ..ResponseItem::default()
+    };
+    if !blocks.is_empty()
+        && let Ok(encoded) = serde_json::to_string(blocks)
+    {
+        item.extra
+            .insert("encrypted_content".into(), Value::String(encoded));
     }
+    item
+}
+
+/// The thinking blocks a reasoning item's `encrypted_content` carries, if it is ours.
+pub(crate) fn thinking_blocks_of(item: &ResponseItem) -> Option<Vec<Value>> {
+    let encoded = item.extra.get("encrypted_content")?.as_str()?;
+    let blocks: Vec<Value> = serde_json::from_str(encoded).ok()?;
+    blocks
+        .iter()
+        .all(|b| {
+            matches!(
+                b.get("type").and_then(Value::as_str),
+                Some("thinking" | "redacted_thinking")
+            )
+        })
+        .then_some(blocks)
 }
 
 /// A `function_call` output item for the `n`-th tool call.

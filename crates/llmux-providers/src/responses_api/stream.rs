@@ -24,7 +24,7 @@ use llmux_types::{
     ResponseObject, ResponseStatus, ResponsesEvent, ResponsesStreamEvent, Role, ToolCallDelta,
     Usage,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::response::{ResponseIds, incomplete_details, reasoning_item, status_of, usage};
 
@@ -40,6 +40,8 @@ struct OpenItem {
     output_index: usize,
     id: String,
     text: String,
+    /// Reasoning: the provider's thinking blocks, merged from their deltas.
+    blocks: Vec<Value>,
 }
 
 #[derive(Debug)]
@@ -137,6 +139,12 @@ impl ResponsesStreamEncoder {
                 self.open_kind(OpenKind::Reasoning, &mut out);
                 self.delta(reasoning, &mut out);
             }
+            if let Some(blocks) = delta.thinking_blocks.as_deref().filter(|b| !b.is_empty()) {
+                self.open_kind(OpenKind::Reasoning, &mut out);
+                if let Some(open) = &mut self.open {
+                    merge_thinking(&mut open.blocks, blocks);
+                }
+            }
             if let Some(text) = delta.content.as_deref().filter(|t| !t.is_empty()) {
                 self.open_kind(OpenKind::Text, &mut out);
                 self.delta(text, &mut out);
@@ -208,6 +216,7 @@ impl ResponsesStreamEncoder {
             output_index,
             id,
             text: String::new(),
+            blocks: Vec::new(),
         });
     }
 
@@ -242,6 +251,7 @@ impl ResponsesStreamEncoder {
             output_index,
             id,
             text,
+            blocks,
         } = open;
         let item = match kind {
             OpenKind::Text => {
@@ -291,7 +301,7 @@ impl ResponsesStreamEncoder {
                         part: ContentItem::text(PartType::SummaryText, text.clone()),
                     },
                 );
-                reasoning_item(id, &text)
+                reasoning_item(id, &text, &blocks)
             }
         };
         self.emit(
@@ -435,6 +445,42 @@ impl ResponsesStreamEncoder {
     }
 }
 
+/// Folds streamed thinking-block pieces into whole blocks: a `thinking` piece extends
+/// the open unsigned block (its text appended, its signature taken); anything else is
+/// a block of its own.
+fn merge_thinking(blocks: &mut Vec<Value>, pieces: &[Value]) {
+    for piece in pieces {
+        let is_thinking = piece.get("type").and_then(Value::as_str) == Some("thinking");
+        let open = blocks.last_mut().filter(|b| {
+            b.get("type").and_then(Value::as_str) == Some("thinking")
+                && b.get("signature")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+        });
+        match (is_thinking, open) {
+            (true, Some(Value::Object(block))) => {
+                if let Some(text) = piece.get("thinking").and_then(Value::as_str) {
+                    let mut joined = block
+                        .get("thinking")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    joined.push_str(text);
+                    block.insert("thinking".into(), Value::String(joined));
+                }
+                if let Some(sig) = piece
+                    .get("signature")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                {
+                    block.insert("signature".into(), Value::String(sig.to_owned()));
+                }
+            }
+            _ => blocks.push(piece.clone()),
+        }
+    }
+}
+
 /// OpenAI's Responses error codes for the failures a gateway sees.
 fn error_code(error: &Error) -> &'static str {
     match error.status.as_u16() {
@@ -460,7 +506,6 @@ mod tests {
     use super::*;
     use crate::responses_api::response_shell;
     use llmux_types::ResponsesRequest;
-    use serde_json::{Value, json};
 
     fn chunk(v: Value) -> ChatChunk {
         let mut base = json!({"id": "c", "model": "claude-x", "choices": []});
