@@ -111,6 +111,6 @@ def test_structured_output_on_a_bridged_model(client):
     assert resp.text.format.type == "json_schema"
 
 
-def test_an_unknown_previous_response_is_a_404(client):
-    with pytest.raises(openai.NotFoundError):
+def test_an_unknown_previous_response_is_refused_on_a_bridged_model(client):
+    with pytest.raises(openai.BadRequestError):
         client.responses.create(model="claude-test", previous_response_id="resp_nope", input="x")

@@ -4,7 +4,9 @@
 //! POST /v1/responses
 //!   Call::start (master key) ▶ body → JSON object → ResponsesRequest
 //!   ▶ LiteLLM's own keys out (`metadata` stays: it is the response's)
-//!   ▶ previous_response_id → the stored conversation (404 if another key made it)
+//!   ▶ previous_response_id → the stored conversation; one not held here (another
+//!     key's, or made upstream) goes to a native deployment as sent, and is a 400 for
+//!     a bridged one
 //!   ▶ Router::route, per attempt:
 //!       OpenAI / Azure (and no mock_response): native, llmux::Client::openai_responses;
 //!         a conversation the upstream does not hold is sent as full input instead of
@@ -413,17 +415,16 @@ async fn handle(
         .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
     call.ctx.user.clone_from(&req.user);
     let owner = owner(&st.responses, headers);
-    let previous = match &req.previous_response_id {
-        Some(id) => Some(st.responses.get(id, owner).ok_or_else(|| {
-            call.fail(
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("Previous response with id '{id}' not found."),
-                )
-                .with_param("previous_response_id"),
-            )
-        })?),
-        None => None,
+    // A response this gateway does not hold may still be the upstream's (made at
+    // OpenAI directly, or before a restart): a native deployment gets the id as sent;
+    // a bridged one has nothing to rebuild and refuses it, as OpenAI does.
+    let previous = req
+        .previous_response_id
+        .as_deref()
+        .and_then(|id| st.responses.get(id, owner));
+    let unknown_previous = match (&req.previous_response_id, &previous) {
+        (Some(id), None) => Some(id.as_str()),
+        _ => None,
     };
     let history = previous
         .as_ref()
@@ -435,6 +436,7 @@ async fn handle(
     let client = st.router.client();
     let o = &call.ctx.keys.overrides;
     let (body, req, history, input, previous) = (&body, &req, &history, &input, &previous);
+    let unknown_previous = &unknown_previous;
     let routed = st
         .router
         .route(
@@ -477,6 +479,12 @@ async fn handle(
                         ResponsesAnswer::Json(object) => ResponsesOut::Native(object),
                         ResponsesAnswer::Stream(s) => ResponsesOut::NativeStream(s),
                     }));
+                }
+                if let Some(id) = unknown_previous {
+                    return Err(Error::bad_request(format!(
+                        "Previous response with id '{id}' not found."
+                    ))
+                    .with_param("previous_response_id"));
                 }
                 let chat = responses_api::to_chat_request(req, history)?;
                 let mut chat = with_defaults(&chat, &d.default_params)?;

@@ -335,8 +335,23 @@ async fn stored_responses_can_be_read_listed_and_deleted() {
         &json!({"model": "claude", "input": "x", "previous_response_id": id}),
     )
     .await;
-    assert_eq!(again.status, 404, "{}", again.text());
-    assert_eq!(again.json()["error"]["param"], "previous_response_id");
+    let err = again.assert_error(400, "invalid_request_error");
+    assert_eq!(err["param"], "previous_response_id");
+    assert_eq!(
+        upstream_bodies(&gw, "/claude/").len(),
+        1,
+        "refused before any call"
+    );
+
+    // A native deployment may hold a response this gateway does not: the id goes up.
+    post(
+        &gw,
+        &json!({"model": "gpt", "input": "x", "previous_response_id": "resp_made_upstream"}),
+    )
+    .await
+    .ok_json();
+    let sent = upstream_bodies(&gw, "/gpt/v1/responses");
+    assert_eq!(sent[0]["previous_response_id"], "resp_made_upstream");
 }
 
 #[tokio::test]
