@@ -10,6 +10,9 @@
 //! - function tools → chat function tools (`strict` defaults to false, parameters get
 //!   `"type": "object"`), `web_search` → `web_search_options`; other built-in tools have
 //!   no chat equivalent and are a 400;
+//! - keys that only steer OpenAI's serving (`prompt_cache_key`, `service_tier`, …) are
+//!   consumed, `background: true`, `conversation` and `prompt` are a 400, other keys
+//!   pass on as the chat entrance passes unknown keys;
 //! - `text.format` → `response_format`, `max_output_tokens` → `max_tokens`,
 //!   `reasoning.effort` → `reasoning_effort`; streams ask for usage (the completed event
 //!   carries it).
@@ -43,7 +46,11 @@ pub fn to_chat_request(
 
     let (tools, web_search) = tools(req.tools.as_deref().unwrap_or_default())?;
     let has_tools = !tools.is_empty();
-    let mut extra = req.extra.clone();
+    let mut extra = bridged_extra(&req.extra)?;
+    let top_logprobs = extra
+        .remove("top_logprobs")
+        .and_then(|v| v.as_u64())
+        .and_then(|n| u32::try_from(n).ok());
     if let Some(options) = web_search {
         extra.insert("web_search_options".into(), options);
     }
@@ -73,10 +80,54 @@ pub fn to_chat_request(
             .and_then(|t| t.format.as_ref())
             .and_then(response_format),
         reasoning_effort: req.reasoning.as_ref().and_then(|r| r.effort.clone()),
+        logprobs: top_logprobs.map(|_| true),
+        top_logprobs,
         extra,
         omit_stream_default: true,
         ..ChatRequest::default()
     })
+}
+
+/// Responses keys that steer OpenAI's own serving of a response and mean nothing to
+/// a chat completion (a cache-routing hint, an abuse-tracking id, the serving tier, a
+/// cap on built-in tool calls when none is bridged, stream obfuscation): the bridge
+/// consumes them. Forwarded, they would make a provider's strict API refuse the call.
+const SERVING_ONLY: &[&str] = &[
+    "prompt_cache_key",
+    "safety_identifier",
+    "service_tier",
+    "max_tool_calls",
+    "stream_options",
+    "background",
+];
+
+/// Keys asking for what a bridged model cannot give: a 400 that names them.
+const NOT_BRIDGEABLE: &[&str] = &["conversation", "prompt"];
+
+/// The request's other keys as chat keys: serving-only ones consumed, unbridgeable
+/// ones refused, the rest forwarded as the chat entrance forwards unknown keys.
+fn bridged_extra(extra: &JsonMap) -> Result<JsonMap, Error> {
+    if extra.get("background") == Some(&Value::Bool(true)) {
+        return Err(Error::bad_request(
+            "background responses are not supported for this model (it is served through \
+             chat completions)",
+        )
+        .with_param("background"));
+    }
+    if let Some(key) = NOT_BRIDGEABLE
+        .iter()
+        .find(|k| extra.get(**k).is_some_and(|v| !v.is_null()))
+    {
+        return Err(Error::bad_request(format!(
+            "'{key}' is not supported for this model (it is served through chat completions)"
+        ))
+        .with_param(*key));
+    }
+    Ok(extra
+        .iter()
+        .filter(|(k, _)| !SERVING_ONLY.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect())
 }
 
 /// Builds the message list item by item.
@@ -491,6 +542,38 @@ mod tests {
         assert_eq!(out["reasoning_effort"], json!("high"));
         assert_eq!(out["stream"], json!(true));
         assert_eq!(out["stream_options"], json!({"include_usage": true}));
+    }
+
+    #[test]
+    fn serving_only_keys_are_consumed_and_others_forwarded() {
+        let out = chat(json!({"model": "m", "input": "x", "prompt_cache_key": "k",
+            "safety_identifier": "u", "service_tier": "auto", "background": false,
+            "max_tool_calls": 3, "top_logprobs": 2, "top_k": 5}));
+        for key in [
+            "prompt_cache_key",
+            "safety_identifier",
+            "service_tier",
+            "background",
+            "max_tool_calls",
+        ] {
+            assert!(out.get(key).is_none(), "{key}: {out}");
+        }
+        assert_eq!(out["top_logprobs"], 2);
+        assert_eq!(out["logprobs"], true);
+        assert_eq!(out["top_k"], 5);
+        for (body, param) in [
+            (
+                json!({"model": "m", "input": "x", "background": true}),
+                "background",
+            ),
+            (
+                json!({"model": "m", "input": "x", "conversation": "conv_1"}),
+                "conversation",
+            ),
+        ] {
+            let e = to_chat_request(&req(body), &[]).unwrap_err();
+            assert_eq!(e.param.as_deref(), Some(param));
+        }
     }
 
     #[test]

@@ -541,3 +541,32 @@ async fn input_tokens_counts_the_bridged_conversation_locally_for_openai() {
         "input"
     );
 }
+
+/// A request shaped as the Codex CLI sends it reaches Claude with nothing Anthropic
+/// would refuse.
+#[tokio::test]
+async fn a_codex_shaped_request_is_bridged_to_claude() {
+    let gw = Gateway::start(&config()).await;
+    let mut tool = weather_tool();
+    tool["strict"] = json!(false);
+    let reply = post(
+        &gw,
+        &json!({
+            "model": "claude", "instructions": "You are a coding agent.", "stream": true,
+            "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Weather?"}]}],
+            "tools": [tool], "tool_choice": "auto", "parallel_tool_calls": false,
+            "reasoning": null, "store": false, "include": ["reasoning.encrypted_content"],
+            "prompt_cache_key": "0199-session", "text": {"verbosity": "medium"}
+        }),
+    )
+    .await;
+    let events = events(&reply);
+    assert_eq!(types(&events).last(), Some(&"response.completed"));
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    let sent = &sent[0];
+    for key in ["prompt_cache_key", "include", "store", "text", "reasoning"] {
+        assert!(sent.get(key).is_none(), "{key} reached Anthropic: {sent}");
+    }
+    assert_eq!(sent["system"][0]["text"], "You are a coding agent.");
+    assert_eq!(sent["tools"][0]["name"], "get_weather");
+}
