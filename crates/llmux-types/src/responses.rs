@@ -19,6 +19,8 @@ open_enum! {
         FunctionCallOutput => "function_call_output",
         Reasoning => "reasoning",
         ItemReference => "item_reference",
+        CustomToolCall => "custom_tool_call",
+        CustomToolCallOutput => "custom_tool_call_output",
     }
 }
 
@@ -148,6 +150,9 @@ pub struct ResponseItem {
     /// `function_call`: the JSON-encoded arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
+    /// `custom_tool_call`: the tool's raw (freeform) input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
     /// `function_call_output`: a string, or a list of input parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
@@ -465,6 +470,12 @@ pub enum ResponsesEvent {
         output_index: usize,
         arguments: String,
     },
+    #[serde(rename = "response.custom_tool_call_input.done")]
+    CustomToolCallInputDone {
+        item_id: String,
+        output_index: usize,
+        input: String,
+    },
     #[serde(rename = "response.reasoning_summary_part.added")]
     ReasoningSummaryPartAdded {
         item_id: String,
@@ -519,6 +530,7 @@ impl ResponsesEvent {
             Self::OutputTextDone { .. } => "response.output_text.done",
             Self::FunctionCallArgumentsDelta { .. } => "response.function_call_arguments.delta",
             Self::FunctionCallArgumentsDone { .. } => "response.function_call_arguments.done",
+            Self::CustomToolCallInputDone { .. } => "response.custom_tool_call_input.done",
             Self::ReasoningSummaryPartAdded { .. } => "response.reasoning_summary_part.added",
             Self::ReasoningSummaryPartDone { .. } => "response.reasoning_summary_part.done",
             Self::ReasoningSummaryTextDelta { .. } => "response.reasoning_summary_text.delta",

@@ -9,7 +9,8 @@
 //!   `reasoning_content`;
 //! - function tools → chat function tools (`strict` defaults to false, parameters get
 //!   `"type": "object"`), `web_search` → `web_search_options`; other built-in tools have
-//!   no chat equivalent and are a 400;
+//!   no chat equivalent and are a 400; a custom (freeform) tool becomes a function of
+//!   one string `input`, and its calls come back as `custom_tool_call` items;
 //! - keys that only steer OpenAI's serving (`prompt_cache_key`, `service_tier`, …) are
 //!   consumed, `background: true`, `conversation` and `prompt` are a 400, other keys
 //!   pass on as the chat entrance passes unknown keys;
@@ -159,7 +160,8 @@ impl Messages {
                 }
                 self.out.push(message);
             }
-            ItemType::FunctionCall => {
+            kind @ (ItemType::FunctionCall | ItemType::CustomToolCall) => {
+                let custom = kind == ItemType::CustomToolCall;
                 let call_id = item
                     .call_id
                     .clone()
@@ -173,11 +175,14 @@ impl Messages {
                     kind: "function".into(),
                     function: FunctionCall {
                         name: item.name.clone().unwrap_or_default(),
-                        arguments: item
-                            .arguments
-                            .clone()
-                            .filter(|a| !a.is_empty())
-                            .unwrap_or_else(|| "{}".into()),
+                        arguments: if custom {
+                            custom_arguments(item.input.as_deref().unwrap_or_default())
+                        } else {
+                            item.arguments
+                                .clone()
+                                .filter(|a| !a.is_empty())
+                                .unwrap_or_else(|| "{}".into())
+                        },
                     },
                     extra: JsonMap::new(),
                 };
@@ -201,7 +206,7 @@ impl Messages {
                     }
                 }
             }
-            ItemType::FunctionCallOutput => {
+            ItemType::FunctionCallOutput | ItemType::CustomToolCallOutput => {
                 let call_id = item.call_id.clone().ok_or_else(|| {
                     Error::bad_request("a function_call_output input item needs a call_id")
                         .with_param("input")
@@ -346,6 +351,28 @@ fn tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Option<Value>), Error> {
                     extra: JsonMap::new(),
                 });
             }
+            "custom" => {
+                // A freeform tool: the model writes one string, carried as `input`.
+                let name = tool.name.clone().ok_or_else(|| {
+                    Error::bad_request("a custom tool needs a name").with_param("tools")
+                })?;
+                out.push(Tool {
+                    kind: "function".into(),
+                    function: Some(FunctionDefinition {
+                        name,
+                        description: Some(tool.description.clone().unwrap_or_default()),
+                        parameters: Some(json!({
+                            "type": "object",
+                            "properties": {"input": {"type": "string",
+                                "description": "The raw input for this tool."}},
+                            "required": ["input"]
+                        })),
+                        strict: Some(false),
+                        extra: JsonMap::new(),
+                    }),
+                    extra: JsonMap::new(),
+                });
+            }
             "web_search" | "web_search_preview" => {
                 let mut options = JsonMap::new();
                 for key in ["search_context_size", "user_location"] {
@@ -365,6 +392,11 @@ fn tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Option<Value>), Error> {
         }
     }
     Ok((out, web_search))
+}
+
+/// A custom tool call's raw input as function arguments: `{"input": …}`.
+fn custom_arguments(input: &str) -> String {
+    json!({"input": input}).to_string()
 }
 
 /// Responses `tool_choice` → chat `tool_choice`.
@@ -574,6 +606,32 @@ mod tests {
             let e = to_chat_request(&req(body), &[]).unwrap_err();
             assert_eq!(e.param.as_deref(), Some(param));
         }
+    }
+
+    #[test]
+    fn custom_tools_become_functions_with_one_string_input() {
+        let out = chat(
+            json!({"model": "m", "tools": [{"type": "custom", "name": "apply_patch",
+                "description": "Apply a patch", "format": {"type": "grammar"}}],
+            "input": [
+                {"role": "user", "content": "fix it"},
+                {"type": "custom_tool_call", "call_id": "c1", "name": "apply_patch", "input": "*** Begin"},
+                {"type": "custom_tool_call_output", "call_id": "c1", "output": "done"}
+            ]}),
+        );
+        assert_eq!(out["tools"][0]["function"]["name"], "apply_patch");
+        assert_eq!(
+            out["tools"][0]["function"]["parameters"]["required"],
+            json!(["input"])
+        );
+        assert_eq!(
+            out["messages"][1]["tool_calls"][0]["function"]["arguments"],
+            "{\"input\":\"*** Begin\"}"
+        );
+        assert_eq!(
+            out["messages"][2],
+            json!({"role": "tool", "content": "done", "tool_call_id": "c1"})
+        );
     }
 
     #[test]

@@ -41,6 +41,10 @@ impl ResponseIds {
         format!("rs_{}{n:02}", self.base)
     }
 
+    pub fn custom_tool_call(&self, n: usize) -> String {
+        format!("ctc_{}{n:02}", self.base)
+    }
+
     /// A `call_id` for a tool call the upstream gave none.
     pub fn call(&self, n: usize) -> String {
         format!("call_{}{n:02}", self.base)
@@ -140,10 +144,13 @@ pub fn from_chat_response(
                 )
             });
         }
+        let custom = custom_tool_names(&response.tools);
         for (n, call) in message.tool_calls.iter().flatten().enumerate() {
-            response
-                .output
-                .push(function_call_item(ids, n, call, ResponseStatus::Completed));
+            let mut item = function_call_item(ids, n, call, ResponseStatus::Completed);
+            if custom.contains(&call.function.name.as_str()) {
+                as_custom_tool_call(&mut item, ids, n);
+            }
+            response.output.push(item);
         }
         if let Some(Value::Object(fields)) = message.extra.get("provider_specific_fields")
             && !fields.is_empty()
@@ -219,6 +226,28 @@ fn function_call_item(
         arguments: Some(call.function.arguments.clone()),
         ..ResponseItem::default()
     }
+}
+
+/// The names of the custom (freeform) tools among a response's echoed `tools`.
+pub(crate) fn custom_tool_names(tools: &[Value]) -> Vec<&str> {
+    tools
+        .iter()
+        .filter(|t| t.get("type").and_then(Value::as_str) == Some("custom"))
+        .filter_map(|t| t.get("name").and_then(Value::as_str))
+        .collect()
+}
+
+/// Turns a bridged `function_call` item for a custom tool back into the
+/// `custom_tool_call` the client declared: the arguments' `input` string as `input`.
+pub(crate) fn as_custom_tool_call(item: &mut ResponseItem, ids: &ResponseIds, n: usize) {
+    let arguments = item.arguments.take().unwrap_or_default();
+    let input = serde_json::from_str::<Value>(&arguments)
+        .ok()
+        .and_then(|v| v.get("input").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or(arguments);
+    item.kind = Some(ItemType::CustomToolCall);
+    item.id = Some(ids.custom_tool_call(n));
+    item.input = Some(input);
 }
 
 /// The response status a chat finish reason gives (LiteLLM's mapping).
@@ -356,6 +385,25 @@ mod tests {
                 "output_tokens_details": {"reasoning_tokens": 0, "text_tokens": 9}})
         );
         assert_eq!(v["provider_specific_fields"], json!({"citations": null}));
+    }
+
+    #[test]
+    fn a_call_to_a_custom_tool_comes_back_as_a_custom_tool_call() {
+        let c = chat(json!({
+            "id": "x", "model": "m", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": null,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "apply_patch",
+                    "arguments": "{\"input\": \"*** Begin Patch\"}"}}]}}]
+        }));
+        let req: ResponsesRequest = serde_json::from_value(json!({"model": "g", "input": "hi",
+            "tools": [{"type": "custom", "name": "apply_patch"}]}))
+        .unwrap();
+        let r = from_chat_response(&c, &req, &ResponseIds::new("ef"), 7, "g".into());
+        assert_eq!(
+            serde_json::to_value(&r.output).unwrap(),
+            json!([{"type": "custom_tool_call", "id": "ctc_ef00", "status": "completed",
+                    "call_id": "call_1", "name": "apply_patch", "input": "*** Begin Patch"}])
+        );
     }
 
     #[test]

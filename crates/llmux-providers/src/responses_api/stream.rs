@@ -26,7 +26,10 @@ use llmux_types::{
 };
 use serde_json::{Value, json};
 
-use super::response::{ResponseIds, incomplete_details, reasoning_item, status_of, usage};
+use super::response::{
+    ResponseIds, as_custom_tool_call, custom_tool_names, incomplete_details, reasoning_item,
+    status_of, usage,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OpenKind {
@@ -48,6 +51,12 @@ struct OpenItem {
 struct ToolState {
     chat_index: u32,
     output_index: usize,
+    /// The n-th tool call (for its ids).
+    n: usize,
+    /// A custom (freeform) tool: its input is sent whole when the call ends, not as
+    /// argument deltas (the deltas are JSON around that input).
+    custom: bool,
+    /// The arguments are gathered in `item.arguments` either way.
     item: ResponseItem,
 }
 
@@ -324,6 +333,8 @@ impl ResponsesStreamEncoder {
                 let n = self.tools.len();
                 let output_index = self.next_index;
                 self.next_index = self.next_index.saturating_add(1);
+                let name = function.and_then(|f| f.name.clone()).unwrap_or_default();
+                let custom = custom_tool_names(&self.response.tools).contains(&name.as_str());
                 let item = ResponseItem {
                     kind: Some(ItemType::FunctionCall),
                     id: Some(self.ids.function_call(n)),
@@ -334,30 +345,30 @@ impl ResponsesStreamEncoder {
                             .filter(|id| !id.is_empty())
                             .unwrap_or_else(|| self.ids.call(n)),
                     ),
-                    name: Some(function.and_then(|f| f.name.clone()).unwrap_or_default()),
+                    name: Some(name),
                     arguments: Some(String::new()),
                     ..ResponseItem::default()
                 };
+                let mut added = item.clone();
+                if custom {
+                    as_custom_tool_call(&mut added, &self.ids, n);
+                }
                 self.emit(
                     out,
                     ResponsesEvent::OutputItemAdded {
                         output_index,
-                        item: Box::new(item.clone()),
+                        item: Box::new(added),
                     },
                 );
                 self.tools.push(ToolState {
                     chat_index: call.index,
                     output_index,
+                    n,
+                    custom,
                     item,
                 });
                 n
             }
-        };
-        let Some(args) = function
-            .and_then(|f| f.arguments.as_deref())
-            .filter(|a| !a.is_empty())
-        else {
-            return;
         };
         let Some(tool) = self.tools.get_mut(position) else {
             return;
@@ -367,7 +378,16 @@ impl ResponsesStreamEncoder {
         {
             tool.item.name = Some(name.to_owned());
         }
+        let Some(args) = function
+            .and_then(|f| f.arguments.as_deref())
+            .filter(|a| !a.is_empty())
+        else {
+            return;
+        };
         tool.item.arguments.get_or_insert_default().push_str(args);
+        if tool.custom {
+            return;
+        }
         let event = ResponsesEvent::FunctionCallArgumentsDelta {
             item_id: tool.item.id.clone().unwrap_or_default(),
             output_index: tool.output_index,
@@ -388,16 +408,22 @@ impl ResponsesStreamEncoder {
         let status = status_of(self.finish_reason.as_ref().or(Some(&FinishReason::Stop)));
         self.close_open(status.clone(), &mut out);
         for mut tool in std::mem::take(&mut self.tools) {
-            let arguments = tool.item.arguments.clone().unwrap_or_default();
-            let item_id = tool.item.id.clone().unwrap_or_default();
-            self.emit(
-                &mut out,
-                ResponsesEvent::FunctionCallArgumentsDone {
-                    item_id,
+            if tool.custom {
+                as_custom_tool_call(&mut tool.item, &self.ids, tool.n);
+                let event = ResponsesEvent::CustomToolCallInputDone {
+                    item_id: tool.item.id.clone().unwrap_or_default(),
                     output_index: tool.output_index,
-                    arguments,
-                },
-            );
+                    input: tool.item.input.clone().unwrap_or_default(),
+                };
+                self.emit(&mut out, event);
+            } else {
+                let event = ResponsesEvent::FunctionCallArgumentsDone {
+                    item_id: tool.item.id.clone().unwrap_or_default(),
+                    output_index: tool.output_index,
+                    arguments: tool.item.arguments.clone().unwrap_or_default(),
+                };
+                self.emit(&mut out, event);
+            }
             tool.item.status = Some(ResponseStatus::Completed);
             self.emit(
                 &mut out,
@@ -580,6 +606,43 @@ mod tests {
             ])
         );
         assert_eq!(enc.response().output.len(), 2);
+    }
+
+    #[test]
+    fn a_custom_tool_call_streams_its_input_whole() {
+        let req: ResponsesRequest = serde_json::from_value(json!({"model": "g", "input": "x",
+            "tools": [{"type": "custom", "name": "apply_patch"}]}))
+        .unwrap();
+        let ids = ResponseIds::new("ab");
+        let shell = response_shell(&req, ids.response(), 5, "g".into());
+        let mut enc = ResponsesStreamEncoder::new(ids, shell);
+        let mut events = Vec::new();
+        for c in [
+            json!({"choices": [{"index": 0, "delta": {"tool_calls": [
+                {"index": 0, "id": "c1", "function": {"name": "apply_patch", "arguments": "{\"input\": \"*** Be"}}]}}]}),
+            json!({"choices": [{"index": 0, "delta": {"tool_calls": [
+                {"index": 0, "function": {"arguments": "gin\"}"}}]}}]}),
+        ] {
+            events.extend(enc.push(&chunk(c)));
+        }
+        events.extend(enc.finish());
+        assert_eq!(
+            names(&events),
+            [
+                "response.created",
+                "response.in_progress",
+                "response.output_item.added",
+                "response.custom_tool_call_input.done",
+                "response.output_item.done",
+                "response.completed",
+            ]
+        );
+        let out = serde_json::to_value(&enc.response().output).unwrap();
+        assert_eq!(
+            out,
+            json!([{"type": "custom_tool_call", "id": "ctc_ab00", "status": "completed",
+                    "call_id": "c1", "name": "apply_patch", "input": "*** Begin"}])
+        );
     }
 
     #[test]
