@@ -37,6 +37,11 @@ if [ -f "$SHARED/oracle/check.py" ]; then
   step "differential oracle vs LiteLLM 1.108.7 ($ORACLE_FAMILIES)"
   python3 "$SHARED/oracle/check.py" --only "$ORACLE_FAMILIES" \
     --proxy-cmd "$REPO/target/release/llmux --config {config} --port {port}"
+  # The /v1/responses cases compare the folded stream and treat a missing key as the
+  # null LiteLLM writes (the oracle's README explains why).
+  step "differential oracle vs LiteLLM 1.108.7 (^responses__)"
+  python3 "$SHARED/oracle/check.py" --only '^responses__' --stream-mode assembled --lenient \
+    --proxy-cmd "$REPO/target/release/llmux --config {config} --port {port}"
 else
   echo "oracle not found at $SHARED/oracle (set SHARED=...): skipped" >&2
   exit 1

@@ -100,6 +100,11 @@ model_list:
       model: anthropic/claude-3-5-haiku-20241022
       api_base: {base}
       api_key: sk-upstream
+  - model_name: gemini-test
+    litellm_params:
+      model: gemini/gemini-2.5-flash
+      api_base: {base}/v1beta
+      api_key: sk-upstream
   - model_name: claude-ratelimited
     litellm_params:
       model: anthropic/claude-3-5-haiku-20241022

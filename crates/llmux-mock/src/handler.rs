@@ -13,7 +13,7 @@ use crate::errors::{self, Family};
 use crate::gemini::{self, EmbedKind};
 use crate::record::RecordedRequest;
 use crate::template::{json_ok, response, sse_response};
-use crate::{MockState, anthropic, embeddings, families, openai};
+use crate::{MockState, anthropic, embeddings, families, openai, responses};
 
 /// What a request asks for, from its method and (control-stripped) path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +22,7 @@ enum Route {
     Completion,
     Embeddings,
     Messages,
+    Responses,
     /// `…/models/{m}:generateContent` (`stream: false`) or `:streamGenerateContent`.
     Gemini {
         stream: bool,
@@ -97,6 +98,8 @@ impl Route {
                 return Self::Embeddings;
             } else if path.ends_with("/messages") {
                 return Self::Messages;
+            } else if path.ends_with("/responses") {
+                return Self::Responses;
             }
         } else if *method == Method::GET {
             if path.ends_with("/models") {
@@ -173,6 +176,7 @@ fn respond(
         Route::Completion => openai::completion(body, controls),
         Route::Embeddings => embeddings::embeddings(body),
         Route::Messages => anthropic::messages(body, controls),
+        Route::Responses => responses::responses(body, controls),
         Route::Gemini { stream } => {
             let model = gemini::split_path(path).map_or("", |(model, _)| model);
             gemini::generate(model, body, stream, controls)

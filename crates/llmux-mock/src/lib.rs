@@ -22,6 +22,7 @@
 //! | `POST …/completions` | OpenAI text completion (`object: "text_completion"`), streamed like chat when `"stream": true`. |
 //! | `POST …/embeddings` | OpenAI embeddings: one item per input (string, strings, token array or token arrays), `dimensions` floats (default 8) from the exactly representable pattern `0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.0625, -1.0` plus `i * 0.0078125` for item `i`; `encoding_format: "base64"` gives little-endian f32 bytes in base64. Usage is 5 tokens per input. |
 //! | `POST …/messages` | Anthropic Messages API. With `tools` (unless the last message carries a `tool_result` or `tool_choice.type` is `none`) it answers with a text block `"Let me look that up."` and a `tool_use` block for `tool_choice.name` or the first tool. `"stream": true` gives Anthropic's SSE events (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`). |
+//! | `POST …/responses` | OpenAI Responses API: a response object (`resp_mock01`) whose output is a `message` (`msg_mock01`, the usual text) or, with function `tools` (unless the last input item is a `function_call_output` or `tool_choice` is `"none"`), one `function_call` (`fc_mock01`, `call_mock_0`) to `tool_choice.name` or the first function. `"stream": true` gives OpenAI's events with `event:` lines and `sequence_number`s (`response.created` … `response.completed`, text in the usual three deltas, arguments in two halves); `/break_stream` cuts it after the first delta. |
 //! | `POST …/models/{m}:generateContent` | Gemini (AI Studio and Vertex AI paths alike). `generationConfig.candidateCount` (or `candidate_count`) gives that many candidates. With `tools[].functionDeclarations` (or `function_declarations`), unless `toolConfig.functionCallingConfig.mode` is `NONE` or the last turn holds a `functionResponse`, the part is a `functionCall` to the first allowed function name or else the first declared one, arguments from its `parameters` as for OpenAI. Usage: `promptTokenCount` 12, `candidatesTokenCount` 9, `totalTokenCount` 21 and a TEXT `promptTokensDetails`; `responseId` `mock-gemini-01`, `modelVersion` the `{m}` of the path. |
 //! | `POST …/models/{m}:streamGenerateContent` | Gemini SSE with CRLF line ends (`data: …\r\n\r\n`, no `[DONE]`): one event per piece `"Hello"`, `"! How can"`, `" I help you today?"` (usage without candidates tokens), then `{"text": ""}` with `finishReason: STOP` and the full usage. A tool call is a single event with the `functionCall`, the finish reason and the usage. |
 //! | `POST …/models/{m}:embedContent` / `:batchEmbedContents` | Gemini embeddings (`{"embedding": {"values"}}` / one `{"values"}` per `requests` item) with the OpenAI route's values; `outputDimensionality` sets the length. |
@@ -70,6 +71,7 @@ mod gemini;
 mod handler;
 mod openai;
 mod record;
+mod responses;
 mod template;
 mod tools;
 

@@ -29,6 +29,7 @@ pub mod openai;
 pub mod params;
 mod python_json;
 mod resolve;
+pub mod responses_api;
 pub mod sse;
 
 use bytes::Bytes;

@@ -19,13 +19,18 @@
 //! `/v1/completions`, `/v1/embeddings` and `/v1/models`; Anthropic's for the
 //! `/v1/messages` entrance (`/v1/messages`, `/v1/messages/count_tokens`: Anthropic-format
 //! requests to any model, natively forwarded to Anthropic deployments, translated for
-//! the others; errors after the key check in Anthropic's error shape).
+//! the others; errors after the key check in Anthropic's error shape); OpenAI's Responses
+//! API for `/v1/responses` (`POST`, `GET`/`DELETE /v1/responses/{id}`,
+//! `…/input_items`; native for OpenAI and Azure, bridged for the others; a WebSocket
+//! upgrade on `GET /v1/responses` gets a 426).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+
+use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::routes::{cache, chat, completions, embeddings, health, messages, model_info, models};
@@ -55,6 +60,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/messages", post(messages::messages))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
+        .route(
+            "/v1/responses",
+            post(responses::create).get(responses::upgrade),
+        )
+        .route(
+            "/responses",
+            post(responses::create).get(responses::upgrade),
+        )
+        .route("/v1/responses/input_tokens", post(responses::input_tokens))
+        .route("/responses/input_tokens", post(responses::input_tokens))
+        .route(
+            "/v1/responses/{id}",
+            get(responses::retrieve).delete(responses::delete),
+        )
+        .route(
+            "/responses/{id}",
+            get(responses::retrieve).delete(responses::delete),
+        )
+        .route(
+            "/v1/responses/{id}/input_items",
+            get(responses::input_items),
+        )
+        .route("/responses/{id}/input_items", get(responses::input_items))
         .route("/v1/models", get(models::list_models))
         .route("/models", get(models::list_models))
         .route("/health/liveliness", get(health::liveliness))

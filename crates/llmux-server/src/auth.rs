@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 
 /// The key a client sent: `Authorization: Bearer`, `x-litellm-api-key`, `api-key`
 /// (Azure clients) or `x-api-key` (Anthropic clients).
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
     let get = |name: &str| {
         headers
             .get(name)

@@ -37,6 +37,8 @@ pub struct AppState {
     pub max_request_bytes: usize,
     /// The response cache (`litellm_settings.cache`), also one of the router's hooks.
     pub cache: Option<Arc<ResponseCache>>,
+    /// Stored `/v1/responses` answers (`previous_response_id`, `GET`).
+    pub responses: crate::responses_store::ResponseStore,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -109,6 +111,7 @@ impl AppState {
                 .filter(|k| !k.is_empty()),
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
             cache,
+            responses: crate::responses_store::ResponseStore::default(),
         })
     }
 

@@ -75,6 +75,11 @@ pub struct ChatRequest {
     /// Every other field, kept verbatim.
     #[serde(flatten)]
     pub extra: JsonMap,
+    /// No provider adds its `"stream": false` default to this request: LiteLLM's
+    /// Responses bridge leaves `stream` unset where its chat entrance sends `false`.
+    /// Set by the entrance; never serialised (so lost in a serde round trip).
+    #[serde(skip)]
+    pub omit_stream_default: bool,
 }
 
 impl ChatRequest {

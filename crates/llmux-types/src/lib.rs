@@ -18,8 +18,10 @@ mod completion;
 mod embedding;
 mod error;
 mod model_list;
+#[macro_use]
 mod open_enum;
 mod response;
+mod responses;
 mod stream;
 
 pub use chat::{
@@ -36,6 +38,11 @@ pub use open_enum::{FinishReason, Role};
 pub use response::{
     ChatResponse, Choice, CompletionTokensDetails, FunctionCall, PromptTokensDetails,
     ResponseMessage, ToolCall, Usage,
+};
+pub use responses::{
+    ContentItem, InputTokensDetails, ItemContent, ItemType, OutputTokensDetails, PartType,
+    ReasoningConfig, ResponseItem, ResponseObject, ResponseStatus, ResponsesEvent, ResponsesInput,
+    ResponsesRequest, ResponsesStreamEvent, ResponsesTool, ResponsesUsage, TextConfig, TextFormat,
 };
 pub use stream::{ChatChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
 

@@ -48,6 +48,7 @@ mod messages;
 mod mock;
 mod options;
 pub mod request_keys;
+mod responses;
 pub mod router;
 pub mod secrets;
 mod shaping;
@@ -64,6 +65,7 @@ pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_messag
 pub use mock::MockResponse;
 pub use options::CallOptions;
 pub use request_keys::{RequestKeys, RequestOverrides};
+pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usage_of};
 pub use router::{CallContext, Routed, Router};
 pub use stream::{ChatStream, CompletionStream, EventStream};
 

@@ -89,7 +89,7 @@ impl CallHook for Recorder {
             RequestView::Chat(r) => r.model.clone(),
             RequestView::Embedding(r) => r.model.clone(),
             RequestView::Completion(r) => r.model.clone(),
-            RequestView::Messages(_) => String::new(),
+            RequestView::Messages(_) | RequestView::Responses(_) => String::new(),
         };
         push(&self.pre_calls, model);
         let decision = match &self.before {

@@ -9,6 +9,7 @@ mod response;
 mod stream;
 
 pub use error::{error_message, exception_name, map_error, passthrough_headers, retry_after};
+pub(crate) use request::{bearer, join};
 pub use request::{
     build_chat_request, build_completion_request, build_embedding_request, json_request,
 };

@@ -42,7 +42,8 @@ pub fn build_chat_request(
     };
     let body = ChatBody {
         req,
-        stream: (quirks.explicit_stream_false && req.stream.is_none()).then_some(false),
+        stream: (quirks.explicit_stream_false && req.stream.is_none() && !req.omit_stream_default)
+            .then_some(false),
         usage: (quirks.openrouter && !req.extra.contains_key("usage"))
             .then(|| json!({"include": true})),
     };
@@ -110,7 +111,7 @@ pub(crate) fn join(base: &str, path: &str) -> String {
 
 /// `Authorization: Bearer` with the key, or the placeholder some local servers expect
 /// when none is configured (LiteLLM's `fake-api-key` for hosted_vllm, …).
-fn bearer(
+pub(crate) fn bearer(
     mut builder: http::request::Builder,
     t: &Target<'_>,
     quirks: Quirks,

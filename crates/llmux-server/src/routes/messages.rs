@@ -310,7 +310,7 @@ async fn count(
 }
 
 /// An SSE response over `frames`, pulled as the client reads.
-fn sse(frames: impl futures::Stream<Item = Bytes> + Send + 'static) -> Response {
+pub(super) fn sse(frames: impl futures::Stream<Item = Bytes> + Send + 'static) -> Response {
     let frames = frames
         .filter(|b| std::future::ready(!b.is_empty()))
         .map(Ok::<_, Infallible>);

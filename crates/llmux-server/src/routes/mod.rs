@@ -13,6 +13,7 @@ pub(crate) mod health;
 pub(crate) mod messages;
 pub(crate) mod model_info;
 pub(crate) mod models;
+pub(crate) mod responses;
 pub(crate) mod sse;
 
 use axum::body::Bytes;

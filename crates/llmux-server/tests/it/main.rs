@@ -21,6 +21,7 @@ mod messages;
 mod ollama;
 mod params;
 mod requests;
+mod responses;
 mod router;
 mod streaming;
 mod upstream_errors;

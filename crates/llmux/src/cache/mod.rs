@@ -120,8 +120,9 @@ impl ResponseCache {
             RequestView::Completion(r) => (to_map(r)?, 0),
             RequestView::Embedding(r) => (to_map(r)?, 0),
             // The `/v1/messages` entrance answers in Anthropic's format, natively or
-            // translated per deployment: not cached yet.
-            RequestView::Messages(_) => return None,
+            // translated per deployment: not cached yet. `/v1/responses` answers carry
+            // stored ids (`previous_response_id`): a replayed one would be a stale turn.
+            RequestView::Messages(_) | RequestView::Responses(_) => return None,
         };
         if s.max_messages.is_some_and(|max| messages > max) {
             return None;
@@ -209,7 +210,7 @@ fn is_stream(request: RequestView<'_>) -> bool {
     match request {
         RequestView::Chat(r) => r.is_stream(),
         RequestView::Completion(r) => r.stream == Some(true),
-        RequestView::Embedding(_) | RequestView::Messages(_) => false,
+        RequestView::Embedding(_) | RequestView::Messages(_) | RequestView::Responses(_) => false,
     }
 }
 

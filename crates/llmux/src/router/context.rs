@@ -18,6 +18,8 @@ pub enum Entrance {
     Messages,
     /// `/v1/messages/count_tokens`.
     CountTokens,
+    /// `/v1/responses`, forwarded natively or bridged to chat completions.
+    Responses,
     /// A library call (`Router::completion`, …).
     Library,
     /// Info and management routes (`/v1/models`, `/model/info`, `/health`).
@@ -33,6 +35,7 @@ impl Entrance {
             Self::Embeddings => "aembedding",
             Self::Messages => "anthropic_messages",
             Self::CountTokens => "count_tokens",
+            Self::Responses => "aresponses",
             Self::Admin => "admin",
         }
     }

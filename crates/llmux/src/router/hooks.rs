@@ -21,6 +21,8 @@ pub enum RequestView<'a> {
     Embedding(&'a EmbeddingRequest),
     /// `/v1/messages` and `/v1/messages/count_tokens` bodies.
     Messages(&'a JsonMap),
+    /// `/v1/responses` bodies.
+    Responses(&'a JsonMap),
 }
 
 /// What a pre-call hook decides.

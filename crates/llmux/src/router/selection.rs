@@ -94,7 +94,9 @@ pub(super) async fn prompt_tokens(request: RequestView<'_>) -> Option<u64> {
             llmux_types::CompletionPrompt::Texts(v) => v.join("\n"),
             llmux_types::CompletionPrompt::Tokens(_) => return None,
         },
-        RequestView::Embedding(_) | RequestView::Messages(_) => return None,
+        RequestView::Embedding(_) | RequestView::Messages(_) | RequestView::Responses(_) => {
+            return None;
+        }
     };
     crate::tokens::count_ordinary(crate::tokens::Encoding::Cl100kBase, text)
         .await
