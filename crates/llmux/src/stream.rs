@@ -19,8 +19,8 @@ use crate::transport::{connection_error, timeout_error};
 /// the provider call.
 pub struct EventStream<T> {
     /// An event already taken off `inner` (the router's wait for the first event),
-    /// sent before it.
-    front: Option<T>,
+    /// sent before it. Boxed: events can be large, and a stream is moved by value.
+    front: Option<Box<T>>,
     inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
     /// Sees every item and the end: the router's accounting. Kept here rather than as a
     /// wrapping stream, so that an event passes one boxed stream, not three.
@@ -54,7 +54,7 @@ impl<T> Stream for EventStream<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         let polled = match this.front.take() {
-            Some(event) => Poll::Ready(Some(Ok(event))),
+            Some(event) => Poll::Ready(Some(Ok(*event))),
             None => this.inner.as_mut().poll_next(cx),
         };
         if let (Some(observer), Poll::Ready(item)) = (&mut this.observer, &polled) {
@@ -82,7 +82,7 @@ impl<T: Send + 'static> EventStream<T> {
     /// Puts back an event taken off the stream: it is the next one sent.
     pub(crate) fn put_back(&mut self, event: T) {
         debug_assert!(self.front.is_none());
-        self.front = Some(event);
+        self.front = Some(Box::new(event));
     }
 
     /// Watches every item from now on (replacing any earlier observer).
