@@ -437,6 +437,12 @@ impl Provider {
         }
     }
 
+    /// Whether `model` takes one input per embeddings call (Bedrock's Titan models):
+    /// a list is sent as one call per input, as LiteLLM's `_single_func_embeddings`.
+    pub fn embeds_one_input_per_call(self, model: &str) -> bool {
+        matches!(self, Self::Bedrock | Self::BedrockInvoke) && !model.contains("cohere.")
+    }
+
     /// Parses a successful embeddings answer. `want_base64` is what the client asked for.
     pub fn parse_embedding_response(
         self,

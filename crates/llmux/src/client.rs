@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use llmux_providers::{ParamPolicy, ParseContext, Provider, Target, apply_param_policy};
 use llmux_types::{
-    ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingRequest,
-    EmbeddingResponse, Error,
+    ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingInput,
+    EmbeddingRequest, EmbeddingResponse, Error,
 };
 
 use crate::shaping::StreamShape;
@@ -175,6 +175,15 @@ impl Client {
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
+        if let EmbeddingInput::Texts(texts) = &req.input
+            && texts.len() > 1
+            && dep.provider.embeds_one_input_per_call(&dep.model)
+        {
+            let texts = texts.clone();
+            return self
+                .embedding_per_input(dep, req, texts, want_base64, timeout)
+                .await;
+        }
         let wire = Wire::new(dep, |t| dep.provider.build_embedding_request(&req, t))?;
         let ex = self.exchange(dep, timeout, wire).await?;
         let mut value = dep
@@ -191,6 +200,65 @@ impl Client {
             value.usage.total_tokens = tokens;
         }
         Ok(ex.reply(dep, value))
+    }
+
+    /// Embeddings for a model that takes one input per call: one call per input, in
+    /// order, within one timeout for them all; the answers joined, usage summed.
+    async fn embedding_per_input(
+        &self,
+        dep: &Deployment,
+        mut req: EmbeddingRequest,
+        texts: Vec<String>,
+        want_base64: bool,
+        timeout: Duration,
+    ) -> Result<Reply<EmbeddingResponse>, Error> {
+        let started = Instant::now();
+        let mut joined: Option<EmbeddingResponse> = None;
+        let mut last: Option<Exchange> = None;
+        let mut upstream_time = Duration::ZERO;
+        let mut attempts = 0u32;
+        for (i, text) in texts.into_iter().enumerate() {
+            let left = timeout.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(crate::transport::timeout_error(dep, timeout));
+            }
+            req.input = EmbeddingInput::Text(text);
+            let wire = Wire::new(dep, |t| dep.provider.build_embedding_request(&req, t))?;
+            let ex = self.exchange(dep, left, wire).await?;
+            let mut one = dep
+                .provider
+                .parse_embedding_response(&ex.body, &req, want_base64)?;
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            for e in &mut one.data {
+                e.index = index;
+            }
+            upstream_time = upstream_time.saturating_add(ex.upstream_time);
+            attempts = attempts.saturating_add(1);
+            joined = Some(match joined {
+                None => one,
+                Some(mut all) => {
+                    all.data.append(&mut one.data);
+                    all.usage.prompt_tokens = all
+                        .usage
+                        .prompt_tokens
+                        .saturating_add(one.usage.prompt_tokens);
+                    all.usage.total_tokens = all
+                        .usage
+                        .total_tokens
+                        .saturating_add(one.usage.total_tokens);
+                    all
+                }
+            });
+            last = Some(ex);
+        }
+        match (joined, last) {
+            (Some(value), Some(mut ex)) => {
+                ex.attempts = attempts;
+                ex.upstream_time = upstream_time;
+                Ok(ex.reply(dep, value))
+            }
+            _ => Err(Error::bad_request("input is an empty list").with_param("input")),
+        }
     }
 
     /// A legacy text completion on `dep`.

@@ -1,7 +1,8 @@
 //! Embeddings through InvokeModel, as LiteLLM's `llms/bedrock/embed/`:
 //!
 //! - Amazon Titan (`amazon.titan-embed-*`): `{"inputText"}` (plus `dimensions` on v2),
-//!   one text per call; the answer's `inputTextTokenCount` is the usage;
+//!   one text per call (`llmux::Client` sends a list as one call per input, as LiteLLM);
+//!   the answer's `inputTextTokenCount` is the usage;
 //! - Cohere (`cohere.embed-*`): `{"texts", "input_type"}` (`search_document` unless the
 //!   client sets `input_type`), a batch per call.
 

@@ -254,6 +254,36 @@ async fn titan_embeddings_go_through_invoke() {
     );
 }
 
+#[tokio::test]
+async fn titan_embeds_a_list_with_one_call_per_input_as_litellm() {
+    let gw = Gateway::start(&config("{mock}", "")).await;
+    let body = gw
+        .post_json(
+            "/v1/embeddings",
+            &json!({"model": "titan", "input": ["one", "two", "three"]}),
+        )
+        .await
+        .ok_json();
+    let data = body["data"].as_array().unwrap();
+    let indexes: Vec<u64> = data.iter().map(|d| d["index"].as_u64().unwrap()).collect();
+    assert_eq!(indexes, [0, 1, 2]);
+    assert_eq!(body["usage"]["prompt_tokens"], 15);
+    assert_eq!(body["usage"]["total_tokens"], 15);
+    let sent: Vec<Value> = gw
+        .upstream()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            json!({"inputText": "one"}),
+            json!({"inputText": "two"}),
+            json!({"inputText": "three"})
+        ]
+    );
+}
+
 /// A fake STS: `AssumeRole` answers temporary keys and counts its calls.
 async fn fake_sts(
     calls: Arc<AtomicUsize>,
