@@ -14,9 +14,9 @@ use llmux_types::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::CallContext;
 use super::hooks::{AnswerJson, CallHook, MAX_COLLECTED_EVENTS, StreamEnd, StreamStatus};
 use super::state::{SharedState, Success, now_ms};
+use super::{CallContext, RouterDeployment};
 use crate::stream::Observer;
 use crate::{EventStream, MessagesAnswer, TokenCount};
 
@@ -260,6 +260,7 @@ pub struct StreamTracker {
     /// Only kept when a hook will read it.
     pub(super) ctx: Option<CallContext>,
     pub(super) deployment_id: String,
+    pub(super) deployment: Option<Arc<RouterDeployment>>,
     pub(super) model_group: String,
     pub(super) request_started: Instant,
     /// When the attempt that opened the stream started (its latency sample is TTFT).
@@ -325,11 +326,18 @@ impl StreamTracker {
             _ => None,
         };
         if let Some(ctx) = &self.ctx {
+            let cost = self
+                .deployment
+                .as_ref()
+                .zip(self.usage.as_ref())
+                .and_then(|(d, u)| d.deployment.cost(u));
             let end = StreamEnd {
                 model_group: self.model_group.clone(),
                 deployment_id: self.deployment_id.clone(),
+                deployment: self.deployment.clone(),
                 status,
                 usage: self.usage.clone(),
+                cost,
                 time_to_first_token: self.first_event_after,
                 events: self.events,
                 elapsed: self.request_started.elapsed(),
@@ -395,6 +403,7 @@ mod tests {
             hooks,
             ctx: Some(CallContext::new(Entrance::ChatCompletions, Identity::Open)),
             deployment_id: "d".into(),
+            deployment: None,
             model_group: "g".into(),
             request_started: Instant::now(),
             attempt_started: Instant::now(),

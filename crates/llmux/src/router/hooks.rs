@@ -11,7 +11,9 @@ use futures::future::BoxFuture;
 use llmux_types::{ChatRequest, CompletionRequest, EmbeddingRequest, Error, JsonMap, Usage};
 use serde_json::Value;
 
-use super::CallContext;
+use std::sync::Arc;
+
+use super::{CallContext, RouterDeployment};
 
 /// The request as the entrance parsed it, before any deployment's defaults.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +46,13 @@ pub struct CallSuccess<'a> {
     pub model_group: &'a str,
     pub deployment_id: &'a str,
     pub provider: &'a str,
+    /// The deployment that answered; `None` when a pre-call hook did (a cache hit).
+    pub deployment: Option<&'a RouterDeployment>,
     /// Usage of a whole answer; `None` for streams (see [`StreamEnd`]).
     pub usage: Option<&'a Usage>,
+    /// USD cost of `usage` at the deployment's registry price (`None`: no usage, or no
+    /// known price).
+    pub cost: Option<f64>,
     pub retries: u32,
     pub fallbacks: u32,
     /// From the start of the request to the answer (first event for streams).
@@ -94,9 +101,13 @@ pub enum StreamStatus {
 pub struct StreamEnd {
     pub model_group: String,
     pub deployment_id: String,
+    /// The deployment that streamed (`None` only in tests that build a tracker bare).
+    pub deployment: Option<Arc<RouterDeployment>>,
     pub status: StreamStatus,
     /// The last usage the stream reported, if any.
     pub usage: Option<Usage>,
+    /// USD cost of `usage` at the deployment's registry price.
+    pub cost: Option<f64>,
     /// From the start of the request to the first event.
     pub time_to_first_token: Option<Duration>,
     /// Events relayed.

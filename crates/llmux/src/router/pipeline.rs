@@ -179,6 +179,10 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
         .as_ref()
         .map_or(("", ""), |d| (d.id.as_str(), d.deployment.provider.id()));
     let usage = routed.value.usage();
+    let deployment = routed.deployment.as_deref();
+    let cost = deployment
+        .zip(usage)
+        .and_then(|(d, u)| d.deployment.cost(u));
     for hook in inner.hooks.iter() {
         hook.on_success(
             ctx,
@@ -186,7 +190,9 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
                 model_group: &routed.model_group,
                 deployment_id: id,
                 provider,
+                deployment,
                 usage,
+                cost,
                 retries: routed.retries,
                 fallbacks: routed.fallbacks,
                 elapsed: ctx.started.elapsed(),
@@ -408,7 +414,7 @@ impl Hop<'_> {
 
     fn tracker(
         &self,
-        dep: &RouterDeployment,
+        dep: &Arc<RouterDeployment>,
         group: &str,
         attempt_started: Instant,
     ) -> StreamTracker {
@@ -417,6 +423,7 @@ impl Hop<'_> {
             hooks: self.inner.hooks.clone(),
             ctx: (!self.inner.hooks.is_empty()).then(|| self.ctx.clone()),
             deployment_id: dep.id.clone(),
+            deployment: Some(dep.clone()),
             model_group: group.to_owned(),
             request_started: self.ctx.started,
             attempt_started,
