@@ -21,6 +21,7 @@ pub mod bedrock;
 pub mod cohere;
 pub mod compat;
 mod compat_params;
+mod embedding_vectors;
 mod error_text;
 pub mod gemini;
 pub mod messages_api;

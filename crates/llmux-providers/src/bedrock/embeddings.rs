@@ -6,13 +6,10 @@
 //! - Cohere (`cohere.embed-*`): `{"texts", "input_type"}` (`search_document` unless the
 //!   client sets `input_type`), a batch per call.
 
-use llmux_types::{
-    Embedding, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingUsage,
-    EmbeddingVector, Error, ErrorKind,
-};
+use llmux_types::{EmbeddingInput, EmbeddingRequest, EmbeddingResponse, Error, ErrorKind};
 use serde_json::{Map, Value, json};
 
-use crate::gemini::embeddings::f32_base64;
+use crate::embedding_vectors::{embeddings_from_lists, prompt_usage};
 
 fn is_cohere(model: &str) -> bool {
     model.contains("cohere.")
@@ -77,27 +74,7 @@ pub(super) fn parse_response(
     } else {
         return Err(unreadable("no embedding in the answer"));
     };
-    let mut data = Vec::with_capacity(vectors.len());
-    for (i, vector) in vectors.into_iter().enumerate() {
-        let floats: Vec<f64> = vector
-            .as_array()
-            .ok_or_else(|| unreadable("an embedding is not a list"))?
-            .iter()
-            .map(|x| {
-                x.as_f64()
-                    .ok_or_else(|| unreadable("an embedding value is not a number"))
-            })
-            .collect::<Result<_, _>>()?;
-        data.push(Embedding {
-            object: "embedding".into(),
-            index: u32::try_from(i).unwrap_or(u32::MAX),
-            embedding: if want_base64 {
-                EmbeddingVector::Base64(f32_base64(&floats))
-            } else {
-                EmbeddingVector::Float(floats)
-            },
-        });
-    }
+    let data = embeddings_from_lists(vectors, want_base64, unreadable)?;
     let tokens = v
         .get("inputTextTokenCount")
         .and_then(Value::as_u64)
@@ -106,13 +83,7 @@ pub(super) fn parse_response(
         object: "list".into(),
         data,
         model: String::new(),
-        usage: EmbeddingUsage {
-            prompt_tokens: tokens,
-            completion_tokens: 0,
-            total_tokens: tokens,
-            prompt_tokens_details: None,
-            completion_tokens_details: None,
-        },
+        usage: prompt_usage(tokens),
         extra: Default::default(),
     })
 }

@@ -4,13 +4,13 @@
 //! reason is `stop`, as LiteLLM answers (only `MAX_TOKENS` is told apart, as `length`).
 
 use llmux_types::{
-    ChatResponse, Choice, Embedding, EmbeddingResponse, EmbeddingUsage, EmbeddingVector, Error,
-    ErrorKind, FinishReason, FunctionCall, JsonMap, ResponseMessage, Role, ToolCall, Usage,
+    ChatResponse, Choice, EmbeddingResponse, EmbeddingUsage, Error, ErrorKind, FinishReason,
+    FunctionCall, JsonMap, ResponseMessage, Role, ToolCall, Usage,
 };
 use serde_json::{Value, json};
 
 use crate::ParseContext;
-use crate::gemini::embeddings::f32_base64;
+use crate::embedding_vectors::embeddings_from_lists;
 
 pub(super) fn parse_chat_response(
     body: &[u8],
@@ -149,27 +149,7 @@ pub(super) fn parse_embedding_response(
             .ok_or_else(|| unreadable("no embeddings in the answer"))?,
         _ => return Err(unreadable("no embeddings in the answer")),
     };
-    let mut data = Vec::with_capacity(list.len());
-    for (i, vector) in list.iter().enumerate() {
-        let floats: Vec<f64> = vector
-            .as_array()
-            .ok_or_else(|| unreadable("an embedding is not a list"))?
-            .iter()
-            .map(|x| {
-                x.as_f64()
-                    .ok_or_else(|| unreadable("an embedding value is not a number"))
-            })
-            .collect::<Result<_, _>>()?;
-        data.push(Embedding {
-            object: "embedding".into(),
-            index: u32::try_from(i).unwrap_or(u32::MAX),
-            embedding: if want_base64 {
-                EmbeddingVector::Base64(f32_base64(&floats))
-            } else {
-                EmbeddingVector::Float(floats)
-            },
-        });
-    }
+    let data = embeddings_from_lists(list, want_base64, unreadable)?;
     let tokens = v
         .pointer("/meta/billed_units/input_tokens")
         .and_then(Value::as_f64)

@@ -11,8 +11,7 @@
 
 use bytes::Bytes;
 use llmux_types::{
-    Embedding, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingUsage,
-    EmbeddingVector, Error, ErrorKind, JsonMap,
+    EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingUsage, Error, ErrorKind, JsonMap,
 };
 use serde_json::{Value, json};
 
@@ -20,6 +19,7 @@ use super::Flavor;
 use super::media::FILES_API_PREFIX;
 use super::request::{authorize, endpoint_url};
 use crate::Target;
+use crate::embedding_vectors::embeddings_from_lists;
 
 /// Builds the embeddings request.
 pub fn build_embedding_request(
@@ -230,27 +230,7 @@ pub fn parse_embedding_response(
     } else {
         return Err(unreadable("no embeddings in the answer"));
     };
-    let mut data = Vec::with_capacity(vectors.len());
-    for (i, values) in vectors.into_iter().enumerate() {
-        let floats: Vec<f64> = values
-            .as_array()
-            .ok_or_else(|| unreadable("an embedding has no values"))?
-            .iter()
-            .map(|x| {
-                x.as_f64()
-                    .ok_or_else(|| unreadable("an embedding value is not a number"))
-            })
-            .collect::<Result<_, _>>()?;
-        data.push(Embedding {
-            object: "embedding".into(),
-            index: u32::try_from(i).unwrap_or(u32::MAX),
-            embedding: if want_base64 {
-                EmbeddingVector::Base64(f32_base64(&floats))
-            } else {
-                EmbeddingVector::Float(floats)
-            },
-        });
-    }
+    let data = embeddings_from_lists(vectors, want_base64, unreadable)?;
     // batchEmbedContents reports no usage: LiteLLM counts the input with its tokenizer,
     // which the caller does (llmux-providers has no tokenizer).
     Ok(EmbeddingResponse {
@@ -311,43 +291,9 @@ fn unreadable(why: &str) -> Error {
     .with_provider("gemini")
 }
 
-/// Little-endian f32 bytes in standard base64 (OpenAI's `encoding_format: base64`).
-pub(crate) fn f32_base64(values: &[f64]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // Embeddings are f32 on the wire.
-    let bytes: Vec<u8> = values
-        .iter()
-        .flat_map(|v| (*v as f32).to_le_bytes())
-        .collect();
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if k <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_of_f32() {
-        // struct.pack("<2f", 1.0, -0.5) in base64.
-        assert_eq!(f32_base64(&[1.0, -0.5]), "AACAPwAAAL8=");
-        assert_eq!(f32_base64(&[]), "");
-    }
 
     #[test]
     fn media_inputs_become_parts() {

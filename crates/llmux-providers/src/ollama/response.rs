@@ -8,14 +8,14 @@
 //! - usage is `prompt_eval_count` and `eval_count`.
 
 use llmux_types::{
-    ChatResponse, Choice, Embedding, EmbeddingResponse, EmbeddingUsage, EmbeddingVector, Error,
-    ErrorKind, FinishReason, FunctionCall, JsonMap, ResponseMessage, Role, ToolCall, Usage,
+    ChatResponse, Choice, EmbeddingResponse, Error, ErrorKind, FinishReason, FunctionCall, JsonMap,
+    ResponseMessage, Role, ToolCall, Usage,
 };
 use serde_json::Value;
 
 use super::Flavor;
 use crate::ParseContext;
-use crate::gemini::embeddings::f32_base64;
+use crate::embedding_vectors::{embeddings_from_lists, prompt_usage};
 use crate::python_json;
 
 pub(super) fn parse_chat_response(
@@ -168,27 +168,7 @@ pub(super) fn parse_embedding_response(
         .get("embeddings")
         .and_then(Value::as_array)
         .ok_or_else(|| unreadable("no embeddings in the answer"))?;
-    let mut data = Vec::with_capacity(list.len());
-    for (i, vector) in list.iter().enumerate() {
-        let floats: Vec<f64> = vector
-            .as_array()
-            .ok_or_else(|| unreadable("an embedding is not a list"))?
-            .iter()
-            .map(|x| {
-                x.as_f64()
-                    .ok_or_else(|| unreadable("an embedding value is not a number"))
-            })
-            .collect::<Result<_, _>>()?;
-        data.push(Embedding {
-            object: "embedding".into(),
-            index: u32::try_from(i).unwrap_or(u32::MAX),
-            embedding: if want_base64 {
-                EmbeddingVector::Base64(f32_base64(&floats))
-            } else {
-                EmbeddingVector::Float(floats)
-            },
-        });
-    }
+    let data = embeddings_from_lists(list, want_base64, unreadable)?;
     let tokens = v
         .get("prompt_eval_count")
         .and_then(Value::as_u64)
@@ -197,13 +177,7 @@ pub(super) fn parse_embedding_response(
         object: "list".into(),
         data,
         model: String::new(),
-        usage: EmbeddingUsage {
-            prompt_tokens: tokens,
-            completion_tokens: 0,
-            total_tokens: tokens,
-            prompt_tokens_details: None,
-            completion_tokens_details: None,
-        },
+        usage: prompt_usage(tokens),
         extra: JsonMap::new(),
     })
 }

@@ -6,6 +6,7 @@ use llmux_types::{
 use serde_json::Value;
 
 use crate::Quirks;
+use crate::embedding_vectors::decode_f32_base64;
 
 /// Parses a chat completion, shaped as LiteLLM hands it to clients.
 pub fn parse_chat_response(
@@ -85,68 +86,9 @@ fn parse<T: serde::de::DeserializeOwned>(provider: &str, body: &[u8]) -> Result<
     })
 }
 
-/// Decodes little-endian f32s from standard base64.
-fn decode_f32_base64(text: &str) -> Option<Vec<f64>> {
-    let bytes = decode_base64(text)?;
-    if bytes.len() % 4 != 0 {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
-            .collect(),
-    )
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' | b'-' => Some(62),
-            b'/' | b'_' => Some(63),
-            _ => None,
-        }
-    }
-    let clean: Vec<u8> = text
-        .bytes()
-        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
-        .collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for group in clean.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in group.iter().enumerate() {
-            acc |= value(c)? << (18 - 6 * i);
-        }
-        let n = match group.len() {
-            4 => 3,
-            3 => 2,
-            2 => 1,
-            _ => return None,
-        };
-        for i in 0..n {
-            out.push(((acc >> (16 - 8 * i)) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_embeddings_decode_to_exact_floats() {
-        // [0.5, -0.25] as little-endian f32
-        let mut raw = Vec::new();
-        raw.extend_from_slice(&0.5f32.to_le_bytes());
-        raw.extend_from_slice(&(-0.25f32).to_le_bytes());
-        let b64 = "AAAAPwAAgL4=";
-        assert_eq!(decode_base64(b64).unwrap(), raw);
-        assert_eq!(decode_f32_base64(b64).unwrap(), vec![0.5, -0.25]);
-    }
 
     #[test]
     fn choices_gain_provider_specific_fields_unless_bare() {
