@@ -7,18 +7,18 @@
 //! are dropped, while one background probe tries Redis every second and closes the
 //! breaker when it answers. Transitions are logged once each.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use tokio::runtime::Handle;
 
 use super::entry::CachedEntry;
 use super::settings::{CacheRedis, CacheType};
 use super::store::{CacheStore, Pending, StoreError};
-use crate::router::state::redis::health::{Health, RETRY_AFTER};
+use crate::router::state::redis::health::{self, Health, Probed, manager_config};
 
 /// Prefix of every key: `/cache/flushall` deletes these and nothing else.
 const PREFIX: &str = "llmux:cache:";
@@ -66,16 +66,6 @@ impl RedisStore {
     pub fn connected(&self) -> bool {
         self.inner.health.connected()
     }
-}
-
-fn manager_config(op_timeout: Duration) -> ConnectionManagerConfig {
-    let patience = op_timeout.max(Duration::from_millis(500));
-    ConnectionManagerConfig::new()
-        .set_number_of_retries(2)
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500))
-        .set_connection_timeout(Some(patience))
-        .set_response_timeout(Some(patience))
 }
 
 impl Inner {
@@ -169,41 +159,25 @@ impl Inner {
     }
 
     fn spawn_probe(self: &Arc<Self>, outage: u64, wait_first: bool) {
-        if let Ok(rt) = Handle::try_current() {
-            rt.spawn(probe(Arc::downgrade(self), outage, wait_first));
-        }
+        health::spawn_probe(self, outage, wait_first);
     }
 }
 
-/// Pings Redis every [`RETRY_AFTER`] until it answers, the store is dropped, or a newer
-/// outage's probe has taken over.
-async fn probe(inner: Weak<Inner>, mut outage: u64, mut wait: bool) {
-    loop {
-        if wait {
-            tokio::time::sleep(RETRY_AFTER).await;
-        }
-        wait = true;
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.health.connected() || inner.health.outages() != outage {
-            return;
-        }
-        let Some(mut conn) = inner.manager() else {
-            return;
-        };
-        let patience = inner.config.op_timeout.max(Duration::from_secs(1));
-        let ping = redis::cmd("PING");
-        let error: Box<dyn std::fmt::Display + Send> =
-            match tokio::time::timeout(patience, ping.query_async::<()>(&mut conn)).await {
-                Ok(Ok(())) => {
-                    inner.health.up();
-                    return;
-                }
-                Ok(Err(e)) => Box::new(e),
-                Err(e) => Box::new(e),
-            };
-        if let Some(next) = inner.health.down("connect", &error) {
-            outage = next;
-        }
+impl Probed for Inner {
+    fn health(&self) -> &Health {
+        &self.health
+    }
+
+    fn connection(&self) -> Option<ConnectionManager> {
+        self.manager()
+    }
+
+    fn op_timeout(&self) -> Duration {
+        self.config.op_timeout
+    }
+
+    fn ping(&self, mut conn: ConnectionManager) -> BoxFuture<'static, redis::RedisResult<()>> {
+        Box::pin(async move { redis::cmd("PING").query_async::<()>(&mut conn).await })
     }
 }
 

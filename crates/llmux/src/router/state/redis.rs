@@ -31,15 +31,15 @@ mod scripts;
 
 use std::fmt::Display;
 use std::future::Future;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{RedisResult, ScriptInvocation};
 use tokio::runtime::Handle;
 
-use self::health::{Health, RETRY_AFTER};
+use self::health::{Health, Probed, manager_config};
 use self::scripts::Keys;
 use super::{
     Candidate, DeploymentLoad, MemoryState, MinuteCounts, Reservation, SharedState, Success,
@@ -148,18 +148,6 @@ impl std::fmt::Debug for RedisState {
     }
 }
 
-/// The manager's own reconnection: a few quick tries, so that a failed attempt ends soon
-/// and the next operation or probe starts a fresh one against a Redis that is back.
-fn manager_config(op_timeout: Duration) -> ConnectionManagerConfig {
-    let patience = op_timeout.max(Duration::from_millis(500));
-    ConnectionManagerConfig::new()
-        .set_number_of_retries(2)
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500))
-        .set_connection_timeout(Some(patience))
-        .set_response_timeout(Some(patience))
-}
-
 impl Inner {
     fn manager(&self) -> Option<ConnectionManager> {
         self.link
@@ -239,53 +227,38 @@ impl Inner {
     }
 
     fn spawn_probe(self: &Arc<Self>, outage: u64, wait_first: bool) {
-        if let Ok(runtime) = Handle::try_current() {
-            runtime.spawn(probe(Arc::downgrade(self), outage, wait_first));
-        }
+        health::spawn_probe(self, outage, wait_first);
     }
 }
 
-/// Tries Redis every [`RETRY_AFTER`] until it answers, the state is dropped, or another
-/// outage's probe has taken over. Holds the state only while trying, so dropping the
-/// state ends it.
-async fn probe(inner: Weak<Inner>, mut outage: u64, mut wait: bool) {
-    loop {
-        if wait {
-            tokio::time::sleep(RETRY_AFTER).await;
-        }
-        wait = true;
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.health.connected() || inner.health.outages() != outage {
-            return;
-        }
-        let Some(mut conn) = inner.manager() else {
-            return;
-        };
-        // More patient than a request: nobody waits for the probe, and a first
-        // connection costs a handshake on top of the round trip.
-        let patience = inner.config.op_timeout.max(Duration::from_secs(1));
-        let error: Box<dyn Display + Send> =
-            match tokio::time::timeout(patience, scripts::probe().exec_async(&mut conn)).await {
-                Ok(Ok(())) => {
-                    inner.health.up();
-                    // Cooldowns set during the outage were only local: share them, or the
-                    // store would send traffic back to a deployment this instance knows
-                    // is down.
-                    let now = super::now_ms();
-                    for (id, until) in inner.local.active_cooldowns(now) {
-                        let ttl_ms = until.saturating_sub(now);
-                        if ttl_ms > 0 {
-                            let inv = scripts::set_cooldown(&inner.keys, &id, until, ttl_ms);
-                            inner.spawn_script("set_cooldown", inv);
-                        }
-                    }
-                    return;
-                }
-                Ok(Err(e)) => Box::new(e),
-                Err(elapsed) => Box::new(elapsed),
-            };
-        if let Some(next) = inner.health.down("connect", &error) {
-            outage = next;
+impl Probed for Inner {
+    fn health(&self) -> &Health {
+        &self.health
+    }
+
+    fn connection(&self) -> Option<ConnectionManager> {
+        self.manager()
+    }
+
+    fn op_timeout(&self) -> Duration {
+        self.config.op_timeout
+    }
+
+    fn ping(&self, mut conn: ConnectionManager) -> BoxFuture<'static, RedisResult<()>> {
+        let script = scripts::probe();
+        Box::pin(async move { script.exec_async(&mut conn).await })
+    }
+
+    /// Cooldowns set during the outage were only local: share them, or the store would
+    /// send traffic back to a deployment this instance knows is down.
+    fn recovered(self: &Arc<Self>) {
+        let now = super::now_ms();
+        for (id, until) in self.local.active_cooldowns(now) {
+            let ttl_ms = until.saturating_sub(now);
+            if ttl_ms > 0 {
+                let inv = scripts::set_cooldown(&self.keys, &id, until, ttl_ms);
+                self.spawn_script("set_cooldown", inv);
+            }
         }
     }
 }

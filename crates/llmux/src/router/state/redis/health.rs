@@ -8,7 +8,13 @@
 
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+use futures::future::BoxFuture;
+use redis::RedisResult;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::runtime::Handle;
 
 /// How long the request path stays away from Redis after a failure, and how often the
 /// probe tries it meanwhile.
@@ -95,6 +101,77 @@ impl Health {
             self.subject
         );
         Some(self.outages.fetch_add(1, Ordering::AcqRel).wrapping_add(1))
+    }
+}
+
+/// The manager's own reconnection: a few quick tries, so that a failed attempt ends soon
+/// and the next operation or probe starts a fresh one against a Redis that is back.
+pub(crate) fn manager_config(op_timeout: Duration) -> ConnectionManagerConfig {
+    let patience = op_timeout.max(Duration::from_millis(500));
+    ConnectionManagerConfig::new()
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500))
+        .set_connection_timeout(Some(patience))
+        .set_response_timeout(Some(patience))
+}
+
+/// A Redis-backed store the outage probe can try: the router's state and the response
+/// cache each are one.
+pub(crate) trait Probed: Send + Sync + 'static {
+    fn health(&self) -> &Health;
+    /// A connection to try, or `None` when the store has none (the probe then ends).
+    fn connection(&self) -> Option<ConnectionManager>;
+    /// How long one try may take.
+    fn op_timeout(&self) -> Duration;
+    /// One round trip that proves Redis answers.
+    fn ping(&self, conn: ConnectionManager) -> BoxFuture<'static, RedisResult<()>>;
+    /// Redis answers again (the breaker is already closed).
+    fn recovered(self: &Arc<Self>) {}
+}
+
+/// Starts the probe of outage number `outage`, after one [`RETRY_AFTER`] when
+/// `wait_first`. Outside a runtime there is nothing to probe from: the breaker stays
+/// open until an operation succeeds.
+pub(crate) fn spawn_probe<P: Probed>(store: &Arc<P>, outage: u64, wait_first: bool) {
+    if let Ok(runtime) = Handle::try_current() {
+        runtime.spawn(probe(Arc::downgrade(store), outage, wait_first));
+    }
+}
+
+/// Tries Redis every [`RETRY_AFTER`] until it answers, the store is dropped, or a newer
+/// outage's probe has taken over. Holds the store only while trying, so dropping the
+/// store ends it.
+async fn probe<P: Probed>(store: Weak<P>, mut outage: u64, mut wait: bool) {
+    loop {
+        if wait {
+            tokio::time::sleep(RETRY_AFTER).await;
+        }
+        wait = true;
+        let Some(store) = store.upgrade() else { return };
+        let health = store.health();
+        if health.connected() || health.outages() != outage {
+            return;
+        }
+        let Some(conn) = store.connection() else {
+            return;
+        };
+        // More patient than a request: nobody waits for the probe, and a first
+        // connection costs a handshake on top of the round trip.
+        let patience = store.op_timeout().max(Duration::from_secs(1));
+        let error: Box<dyn Display + Send> =
+            match tokio::time::timeout(patience, store.ping(conn)).await {
+                Ok(Ok(())) => {
+                    health.up();
+                    store.recovered();
+                    return;
+                }
+                Ok(Err(e)) => Box::new(e),
+                Err(elapsed) => Box::new(elapsed),
+            };
+        if let Some(next) = health.down("connect", &error) {
+            outage = next;
+        }
     }
 }
 
