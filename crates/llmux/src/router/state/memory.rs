@@ -24,6 +24,8 @@ pub struct MemoryState {
     /// looked up without a lock or a reference count, which two worker threads touching
     /// on every request would otherwise bounce between their caches.
     fixed: HashMap<String, Slot, foldhash::fast::RandomState>,
+    /// Running totals ([`SharedState::add_to_total`]): budgets' spend.
+    totals: Mutex<HashMap<String, f64>>,
 }
 
 /// A count that belongs to one minute: minute in the high 32 bits, count in the low 32.
@@ -258,6 +260,22 @@ impl MemoryState {
     }
 
     /// Overwrites what is known of `id` (the Redis state mirrors its store's answers here).
+    /// [`SharedState::add_to_total`] answered at once.
+    pub fn add_to_total_now(&self, name: &str, delta: f64, seed: f64) -> f64 {
+        let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+        let total = totals.entry(name.to_owned()).or_insert(seed);
+        *total += delta;
+        *total
+    }
+
+    /// Sets the local copy of a total to what the shared store answered.
+    pub fn mirror_total(&self, name: &str, total: f64) {
+        self.totals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), total);
+    }
+
     pub fn mirror(&self, id: &str, load: &DeploymentLoad, now_ms: u64) {
         self.with_slot(id, |slot| slot.mirror(load, now_ms));
     }
@@ -343,6 +361,18 @@ impl SharedState for MemoryState {
                     .unwrap_or_default()
             })
             .collect()
+    }
+
+    fn add_to_total<'a>(
+        &'a self,
+        name: &'a str,
+        delta: f64,
+        seed: f64,
+        _ttl_secs: u64,
+    ) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(std::future::ready(Some(
+            self.add_to_total_now(name, delta, seed),
+        )))
     }
 
     fn backend(&self) -> &'static str {

@@ -1,0 +1,414 @@
+//! Virtual keys end to end: the management API with the master key, then requests with
+//! the keys it made, on an SQLite store in a temporary directory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::common::{Gateway, Reply, UPSTREAM_KEY, chat_body, send};
+
+const MASTER: &str = "sk-master-test";
+
+/// A fresh directory for one test's database.
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("llmux-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config(db_url: &str) -> String {
+    format!(
+        r#"
+model_list:
+  - model_name: gpt-alias
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
+  - model_name: other-model
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
+  - model_name: grouped
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
+    model_info:
+      access_groups: ["beta-models"]
+general_settings:
+  master_key: {MASTER}
+  database_url: "{db_url}"
+"#
+    )
+}
+
+struct Env {
+    gw: Gateway,
+    clock: Arc<llmux::cache::ManualClock>,
+    _dir: std::path::PathBuf,
+}
+
+async fn start() -> Env {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("keys.db").display());
+    let clock = Arc::new(llmux::cache::ManualClock::starting_now());
+    let gw = Gateway::try_start(&config(&url), &|_| None, clock.clone())
+        .await
+        .unwrap();
+    let keys = gw.state.keys.as_ref().expect("keys on");
+    assert!(keys.store().wait_ready(Duration::from_secs(10)).await);
+    Env {
+        gw,
+        clock,
+        _dir: dir,
+    }
+}
+
+impl Env {
+    async fn admin(&self, path: &str, body: &Value) -> Reply {
+        send(
+            self.gw
+                .post(path)
+                .bearer_auth(MASTER)
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    async fn admin_get(&self, path: &str) -> Reply {
+        send(self.gw.http.get(self.gw.url(path)).bearer_auth(MASTER)).await
+    }
+
+    async fn generate(&self, body: Value) -> String {
+        let r = self.admin("/key/generate", &body).await;
+        let v = r.ok_json();
+        v["key"].as_str().unwrap().to_owned()
+    }
+
+    async fn chat_as(&self, key: &str, model: &str) -> Reply {
+        send(
+            self.gw
+                .post("/v1/chat/completions")
+                .bearer_auth(key)
+                .body(chat_body(model).to_string()),
+        )
+        .await
+    }
+
+    async fn spend_rows(&self, key: &str) -> Vec<Value> {
+        let r = self
+            .admin_get(&format!("/spend/logs?api_key={key}"))
+            .await
+            .ok_json();
+        r.as_array().unwrap().clone()
+    }
+}
+
+async fn eventually(mut f: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition never held");
+}
+
+#[tokio::test]
+async fn a_key_limited_to_one_model_is_refused_another_with_403() {
+    let env = start().await;
+    let key = env.generate(json!({"models": ["gpt-alias"]})).await;
+    assert!(key.starts_with("sk-"));
+    let ok = env.chat_as(&key, "gpt-alias").await;
+    ok.ok_json();
+    assert_eq!(ok.header("x-litellm-key-spend"), Some("0.0"));
+    let denied = env.chat_as(&key, "other-model").await;
+    let err = denied.assert_error(403, "key_model_access_denied");
+    assert_eq!(err["param"], "model");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("The requested model 'other-model' is not available for this API key"),
+        "{err}"
+    );
+    // An access group grants its models.
+    let grouped = env.generate(json!({"models": ["beta-models"]})).await;
+    env.chat_as(&grouped, "grouped").await.ok_json();
+    env.chat_as(&grouped, "gpt-alias")
+        .await
+        .assert_error(403, "key_model_access_denied");
+    // An unknown key is a 401.
+    env.chat_as("sk-nope", "gpt-alias")
+        .await
+        .assert_error(401, "auth_error");
+}
+
+#[tokio::test]
+async fn a_spent_budget_is_budget_exceeded_and_a_budget_duration_resets_it() {
+    let env = start().await;
+    let key = env
+        .generate(json!({"max_budget": 0.000_000_1, "budget_duration": "1h", "key_alias": "tiny"}))
+        .await;
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    let mut refused = None;
+    eventually(async || {
+        let r = env.chat_as(&key, "gpt-alias").await;
+        if r.status == 400 {
+            refused = Some(r);
+            true
+        } else {
+            false
+        }
+    })
+    .await;
+    let err = refused.unwrap().assert_error(400, "budget_exceeded");
+    let msg = err["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Budget has been exceeded! Key=tiny (sk-..."),
+        "{msg}"
+    );
+    assert!(msg.contains("Max budget: 1e-07"), "{msg}");
+    // The period ends: the key spends again.
+    env.clock.advance(Duration::from_secs(3601));
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+}
+
+#[tokio::test]
+async fn rpm_limit_gives_a_429_with_retry_after() {
+    let env = start().await;
+    let key = env.generate(json!({"rpm_limit": 2})).await;
+    let first = env.chat_as(&key, "gpt-alias").await;
+    first.ok_json();
+    assert_eq!(
+        first.header("x-ratelimit-api_key-limit-requests"),
+        Some("2")
+    );
+    assert_eq!(
+        first.header("x-ratelimit-api_key-remaining-requests"),
+        Some("1")
+    );
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    let limited = env.chat_as(&key, "gpt-alias").await;
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    assert_eq!(limited.header("retry-after"), Some("60"));
+    let body = limited.json();
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("Rate limit exceeded for api_key: "),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Limit type: requests. Current limit: 2"),
+        "{msg}"
+    );
+    assert_eq!(
+        env.gw.upstream().len(),
+        2,
+        "the refused request made no call"
+    );
+}
+
+#[tokio::test]
+async fn a_regenerated_key_invalidates_the_old_one_at_once() {
+    let env = start().await;
+    let old = env.generate(json!({"key_alias": "rotating"})).await;
+    env.chat_as(&old, "gpt-alias").await.ok_json(); // now cached
+    let r = env
+        .admin("/key/regenerate", &json!({"key": old}))
+        .await
+        .ok_json();
+    let new = r["key"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(r["key_alias"], "rotating");
+    env.chat_as(&old, "gpt-alias")
+        .await
+        .assert_error(401, "auth_error");
+    env.chat_as(&new, "gpt-alias").await.ok_json();
+}
+
+#[tokio::test]
+async fn a_blocked_key_is_refused_until_unblocked() {
+    let env = start().await;
+    let key = env.generate(json!({})).await;
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    env.admin("/key/block", &json!({"key": key}))
+        .await
+        .ok_json();
+    let err = env
+        .chat_as(&key, "gpt-alias")
+        .await
+        .assert_error(401, "auth_error");
+    assert!(err["message"].as_str().unwrap().contains("Key is blocked"));
+    env.admin("/key/unblock", &json!({"key": key}))
+        .await
+        .ok_json();
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+}
+
+#[tokio::test]
+async fn an_expired_key_is_refused() {
+    let env = start().await;
+    let key = env.generate(json!({"duration": "10s"})).await;
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    env.clock.advance(Duration::from_secs(11));
+    let err = env
+        .chat_as(&key, "gpt-alias")
+        .await
+        .assert_error(401, "expired_key");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authentication Error - Expired Key. Key Expiry time ")
+    );
+}
+
+#[tokio::test]
+async fn api_base_in_the_body_is_refused_for_a_virtual_key_without_an_upstream_call() {
+    let env = start().await;
+    let key = env.generate(json!({})).await;
+    let mut body = chat_body("gpt-alias");
+    body["api_base"] = json!("http://169.254.169.254/latest");
+    let r = send(
+        env.gw
+            .post("/v1/chat/completions")
+            .bearer_auth(&key)
+            .body(body.to_string()),
+    )
+    .await;
+    let err = r.assert_error(400, "invalid_request_error");
+    assert_eq!(err["param"], "api_base");
+    assert!(env.gw.upstream().is_empty(), "no upstream call was made");
+}
+
+#[tokio::test]
+async fn cached_keys_cost_no_database_read_and_spend_rows_match_the_answers() {
+    let env = start().await;
+    let key = env.generate(json!({"max_budget": 100.0})).await;
+    let store = env.gw.state.keys.as_ref().unwrap().store().clone();
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    let reads = store.auth_reads();
+    assert!(reads >= 1);
+    for _ in 0..20 {
+        env.chat_as(&key, "gpt-alias").await.ok_json();
+    }
+    assert_eq!(store.auth_reads(), reads, "the hot path read the database");
+    let mut rows = Vec::new();
+    eventually(async || {
+        rows = env.spend_rows(&key).await;
+        rows.len() == 21
+    })
+    .await;
+    let sum: f64 = rows.iter().map(|r| r["spend"].as_f64().unwrap()).sum();
+    assert!(sum > 0.0);
+    let info = env
+        .admin_get(&format!("/key/info?key={key}"))
+        .await
+        .ok_json();
+    let spend = info["info"]["spend"].as_f64().unwrap();
+    assert!(
+        (spend - sum).abs() < 1e-12,
+        "key spend {spend} vs rows {sum}"
+    );
+    assert!(
+        info["info"].get("key").is_none(),
+        "the key itself is never shown again"
+    );
+}
+
+#[tokio::test]
+async fn key_list_pages_and_delete_removes() {
+    let env = start().await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(env.generate(json!({"key_alias": format!("k{i}")})).await);
+    }
+    let page = env.admin_get("/key/list?page=2&size=2").await.ok_json();
+    assert_eq!(page["total_count"], 5);
+    assert_eq!(page["total_pages"], 3);
+    assert_eq!(page["current_page"], 2);
+    assert_eq!(page["keys"].as_array().unwrap().len(), 2);
+    let r = env
+        .admin("/key/delete", &json!({"keys": [made[0]]}))
+        .await
+        .ok_json();
+    assert_eq!(r["deleted_keys"].as_array().unwrap().len(), 1);
+    env.chat_as(&made[0], "gpt-alias")
+        .await
+        .assert_error(401, "auth_error");
+    // Virtual keys cannot manage keys.
+    let r = send(
+        env.gw
+            .post("/key/generate")
+            .bearer_auth(&made[1])
+            .body("{}"),
+    )
+    .await;
+    r.assert_error(401, "auth_error");
+}
+
+#[tokio::test]
+async fn a_team_budget_and_models_bind_its_keys() {
+    let env = start().await;
+    let team = env
+        .admin(
+            "/team/new",
+            &json!({"team_alias": "t", "models": ["gpt-alias"], "rpm_limit": 1}),
+        )
+        .await
+        .ok_json();
+    let team_id = team["team_id"].as_str().unwrap().to_owned();
+    let key = env.generate(json!({"team_id": team_id})).await;
+    env.chat_as(&key, "other-model")
+        .await
+        .assert_error(403, "team_model_access_denied");
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    let limited = env.chat_as(&key, "gpt-alias").await;
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    let info = env
+        .admin_get(&format!("/team/info?team_id={team_id}"))
+        .await
+        .ok_json();
+    assert_eq!(info["keys"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_database_down_at_start_up_leaves_the_master_key_working_until_it_comes_up() {
+    let dir = std::env::temp_dir().join(format!("llmux-keys-late-{}", uuid::Uuid::new_v4()));
+    // The directory does not exist yet: SQLite cannot open the file.
+    let url = format!("sqlite://{}", dir.join("keys.db").display());
+    let gw = Gateway::start(&config(&url)).await;
+    let ready = gw.get("/health/readiness").await.ok_json();
+    assert_eq!(ready["db"], "disconnected");
+    let chat = send(
+        gw.post("/v1/chat/completions")
+            .bearer_auth(MASTER)
+            .body(chat_body("gpt-alias").to_string()),
+    )
+    .await;
+    chat.ok_json();
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = gw.state.keys.as_ref().unwrap().store().clone();
+    assert!(
+        store.wait_ready(Duration::from_secs(15)).await,
+        "the store reconnected"
+    );
+    let r = send(gw.post("/key/generate").bearer_auth(MASTER).body("{}")).await;
+    let key = r.ok_json()["key"].as_str().unwrap().to_owned();
+    send(
+        gw.post("/v1/chat/completions")
+            .bearer_auth(&key)
+            .body(chat_body("gpt-alias").to_string()),
+    )
+    .await
+    .ok_json();
+    assert_eq!(
+        gw.get("/health/readiness").await.ok_json()["db"],
+        "connected"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
