@@ -203,7 +203,7 @@ impl Store {
     pub async fn insert_key(&self, k: &KeyRecord) -> Result<()> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_key(sqlx::query(records::INSERT_KEY), k);
+        let q = records::bind_key(query(records::INSERT_KEY), k);
         self.seen(q.execute(&self.pool).await).map(drop)
     }
 
@@ -212,7 +212,7 @@ impl Store {
         self.check_ready()?;
         self.count(auth);
         let row = self.seen(
-            sqlx::query("SELECT * FROM llmux_keys WHERE token = $1")
+            query("SELECT * FROM llmux_keys WHERE token = $1")
                 .bind(token)
                 .fetch_optional(&self.pool)
                 .await,
@@ -225,7 +225,7 @@ impl Store {
     pub async fn update_key(&self, k: &KeyRecord) -> Result<bool> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_key_update(sqlx::query(records::UPDATE_KEY), k);
+        let q = records::bind_key_update(query(records::UPDATE_KEY), k);
         Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
     }
 
@@ -233,7 +233,7 @@ impl Store {
         self.check_ready()?;
         self.count(false);
         self.seen(
-            sqlx::query("UPDATE llmux_keys SET spend = $1 WHERE token = $2")
+            query("UPDATE llmux_keys SET spend = $1 WHERE token = $2")
                 .bind(spend)
                 .bind(token)
                 .execute(&self.pool)
@@ -248,7 +248,7 @@ impl Store {
         self.count(false);
         let mut tx = self.seen(self.pool.begin().await)?;
         let gone = self.seen(
-            sqlx::query("DELETE FROM llmux_keys WHERE token = $1")
+            query("DELETE FROM llmux_keys WHERE token = $1")
                 .bind(old)
                 .execute(&mut *tx)
                 .await,
@@ -256,7 +256,7 @@ impl Store {
         if gone.rows_affected() == 0 {
             return Ok(false);
         }
-        let q = records::bind_key(sqlx::query(records::INSERT_KEY), new);
+        let q = records::bind_key(query(records::INSERT_KEY), new);
         self.seen(q.execute(&mut *tx).await)?;
         self.seen(tx.commit().await)?;
         Ok(true)
@@ -269,7 +269,7 @@ impl Store {
         for t in tokens {
             self.count(false);
             let r = self.seen(
-                sqlx::query("DELETE FROM llmux_keys WHERE token = $1")
+                query("DELETE FROM llmux_keys WHERE token = $1")
                     .bind(t)
                     .execute(&self.pool)
                     .await,
@@ -286,7 +286,7 @@ impl Store {
         self.check_ready()?;
         self.count(false);
         let rows = self.seen(
-            sqlx::query("SELECT token FROM llmux_keys WHERE key_alias = $1")
+            query("SELECT token FROM llmux_keys WHERE key_alias = $1")
                 .bind(alias)
                 .fetch_all(&self.pool)
                 .await,
@@ -308,7 +308,7 @@ impl Store {
         let (where_sql, args) = filter.sql();
         let total: i64 = {
             let sql = format!("SELECT COUNT(*) AS n FROM llmux_keys{where_sql}");
-            let mut q = sqlx::query(&sql);
+            let mut q = query(&sql);
             for a in &args {
                 q = q.bind(a.clone());
             }
@@ -322,7 +322,7 @@ impl Store {
             n + 1,
             n + 2
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = query(&sql);
         for a in &args {
             q = q.bind(a.clone());
         }
@@ -342,7 +342,7 @@ impl Store {
     pub async fn insert_team(&self, t: &TeamRecord) -> Result<()> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_team(sqlx::query(records::INSERT_TEAM), t);
+        let q = records::bind_team(query(records::INSERT_TEAM), t);
         self.seen(q.execute(&self.pool).await).map(drop)
     }
 
@@ -350,7 +350,7 @@ impl Store {
         self.check_ready()?;
         self.count(auth);
         let row = self.seen(
-            sqlx::query("SELECT * FROM llmux_teams WHERE team_id = $1")
+            query("SELECT * FROM llmux_teams WHERE team_id = $1")
                 .bind(team_id)
                 .fetch_optional(&self.pool)
                 .await,
@@ -361,7 +361,7 @@ impl Store {
     pub async fn update_team(&self, t: &TeamRecord) -> Result<bool> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_team_update(sqlx::query(records::UPDATE_TEAM), t);
+        let q = records::bind_team_update(query(records::UPDATE_TEAM), t);
         Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
     }
 
@@ -371,7 +371,7 @@ impl Store {
         for id in ids {
             self.count(false);
             let r = self.seen(
-                sqlx::query("DELETE FROM llmux_teams WHERE team_id = $1")
+                query("DELETE FROM llmux_teams WHERE team_id = $1")
                     .bind(id)
                     .execute(&self.pool)
                     .await,
@@ -388,7 +388,7 @@ impl Store {
     pub async fn insert_user(&self, u: &UserRecord) -> Result<()> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_user(sqlx::query(records::INSERT_USER), u);
+        let q = records::bind_user(query(records::INSERT_USER), u);
         self.seen(q.execute(&self.pool).await).map(drop)
     }
 
@@ -396,7 +396,7 @@ impl Store {
         self.check_ready()?;
         self.count(false);
         let row = self.seen(
-            sqlx::query("SELECT * FROM llmux_users WHERE user_id = $1")
+            query("SELECT * FROM llmux_users WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await,
@@ -407,7 +407,7 @@ impl Store {
     pub async fn update_user(&self, u: &UserRecord) -> Result<bool> {
         self.check_ready()?;
         self.count(false);
-        let q = records::bind_user_update(sqlx::query(records::UPDATE_USER), u);
+        let q = records::bind_user_update(query(records::UPDATE_USER), u);
         Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
     }
 
@@ -417,7 +417,7 @@ impl Store {
         for id in ids {
             self.count(false);
             let r = self.seen(
-                sqlx::query("DELETE FROM llmux_users WHERE user_id = $1")
+                query("DELETE FROM llmux_users WHERE user_id = $1")
                     .bind(id)
                     .execute(&self.pool)
                     .await,
@@ -440,7 +440,7 @@ impl Store {
         let mut tx = self.seen(self.pool.begin().await)?;
         for r in rows {
             let inserted = self.seen(
-                records::bind_spend(sqlx::query(records::INSERT_SPEND), r)
+                records::bind_spend(query(records::INSERT_SPEND), r)
                     .execute(&mut *tx)
                     .await,
             )?;
@@ -448,7 +448,7 @@ impl Store {
                 continue;
             }
             self.seen(
-                sqlx::query("UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2")
+                query("UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2")
                     .bind(r.spend)
                     .bind(&r.api_key)
                     .execute(&mut *tx)
@@ -456,7 +456,7 @@ impl Store {
             )?;
             if let Some(team) = &r.team_id {
                 self.seen(
-                    sqlx::query("UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2")
+                    query("UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2")
                         .bind(r.spend)
                         .bind(team)
                         .execute(&mut *tx)
@@ -465,7 +465,7 @@ impl Store {
             }
             if let Some(user) = &r.user_id {
                 self.seen(
-                    sqlx::query("UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2")
+                    query("UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2")
                         .bind(r.spend)
                         .bind(user)
                         .execute(&mut *tx)
@@ -483,7 +483,7 @@ impl Store {
                 }
             };
             self.seen(
-                sqlx::query(sql)
+                query(sql)
                     .bind(reset.next_reset_at)
                     .bind(&reset.id)
                     .bind(reset.next_reset_at)
@@ -533,7 +533,7 @@ impl Store {
             "SELECT * FROM llmux_spend_logs{where_sql} ORDER BY start_time DESC LIMIT ${}",
             args.len() + 1
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = query(&sql);
         for a in args {
             q = a.bind(q);
         }
@@ -614,6 +614,13 @@ impl Arg {
             Self::Int(i) => q.bind(i),
         }
     }
+}
+
+/// A statement that is not kept prepared: through `Any`, PostgreSQL would keep the
+/// parameter types of the first execution, and a `NULL` bound there fixes a type that a
+/// later value does not fit ("incorrect binary data format").
+fn query(sql: &str) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql).persistent(false)
 }
 
 fn corrupt(e: sqlx::Error) -> StoreError {
