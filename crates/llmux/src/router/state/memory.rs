@@ -394,6 +394,16 @@ mod tests {
     }
 
     #[test]
+    fn running_totals_start_at_their_seed_and_add_up() {
+        let s = MemoryState::new();
+        assert_eq!(s.add_to_total_now("t", 0.0, 2.0), 2.0);
+        assert_eq!(s.add_to_total_now("t", 0.5, 100.0), 2.5);
+        s.mirror_total("t", 7.0);
+        assert_eq!(s.add_to_total_now("t", 0.0, 0.0), 7.0);
+        assert_eq!(s.add_to_total_now("other", 1.0, 0.0), 1.0);
+    }
+
+    #[test]
     fn rpm_is_checked_and_counted_together() {
         let s = MemoryState::new();
         let now = 1_000_000;

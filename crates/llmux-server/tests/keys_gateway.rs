@@ -4,9 +4,9 @@
     clippy::panic,
     reason = "tests fail loudly"
 )]
-//! Virtual keys on a real PostgreSQL: each test initdbs a cluster into its scratch
-//! directory, starts it on a free port, and runs real `llmux` processes on it (with a
-//! real `redis-server` where instances share limits).
+//! Virtual keys in real `llmux` processes: on a real PostgreSQL, which each test initdbs
+//! into its scratch directory and starts on a free port (with a real `redis-server` where
+//! instances share limits), and on SQLite for the log check.
 //!
 //! Without PostgreSQL's `initdb` (on `PATH` or under `/usr/lib/postgresql/*/bin`) the
 //! tests print a note and pass, unless `CI` is set or `LLMUX_REQUIRE_POSTGRES=1`: then
@@ -420,4 +420,37 @@ async fn postgres_down_at_start_up_then_up_serves_virtual_keys_without_a_restart
     assert_eq!(status, 200, "{made}");
     let key = made["key"].as_str().unwrap().to_owned();
     assert_eq!(chat(&gw.base, &key).await.0, 200);
+}
+
+#[tokio::test]
+async fn keys_never_reach_a_log_line_even_at_debug_level() {
+    let scratch = Scratch::new("keys-logs");
+    let mock = MockServer::start().await.unwrap();
+    let db = format!("sqlite://{}", scratch.dir.join("keys.db").display());
+    let config = yaml(&mock.url(), &db, None, "");
+    let gw = Gateway::start_with(
+        "gw",
+        &scratch,
+        &config,
+        &[("LLMUX_LOG", "debug".to_owned())],
+        None,
+    )
+    .await;
+    wait_db(&gw, "connected").await;
+    let (_, made) = post(&gw.base, "/key/generate", MASTER, &json!({"rpm_limit": 2})).await;
+    let key = made["key"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        chat(&gw.base, &key).await;
+    }
+    let wrong = "sk-wrong-key-never-logged";
+    assert_eq!(chat(&gw.base, wrong).await.0, 401);
+    let (_, regen) = post(&gw.base, "/key/regenerate", MASTER, &json!({"key": key})).await;
+    let new_key = regen["key"].as_str().unwrap().to_owned();
+    chat(&gw.base, &new_key).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = gw.log();
+    assert!(log.lines().count() > 5, "a debug run logs: {log}");
+    for secret in [key.as_str(), new_key.as_str(), wrong, MASTER] {
+        assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
+    }
 }
