@@ -34,7 +34,7 @@ use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::routes::{
-    cache, chat, completions, embeddings, health, keys, messages, model_info, models, teams,
+    cache, chat, completions, embeddings, health, keys, messages, model_info, models, teams, users,
 };
 use crate::state::AppState;
 
@@ -112,6 +112,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/team/delete", post(teams::delete))
         .route("/team/member_add", post(teams::member_add))
         .route("/team/member_delete", post(teams::member_delete))
+        .route("/user/new", post(users::new))
+        .route("/user/info", get(users::info))
+        .route("/user/update", post(users::update))
+        .route("/user/delete", post(users::delete))
         .route("/spend/logs", get(teams::spend_logs))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -145,8 +145,14 @@ pub(crate) async fn generate(
 ) -> Result<Response, ApiError> {
     let a = Admin::start(&st, &headers, Entrance::Admin)?;
     let body = a.body_map(body)?;
+    let out = generate_for(&a, &body).await?;
+    a.json(&out)
+}
+
+/// Makes a key from a `/key/generate` body; the answer with the key in it.
+pub(crate) async fn generate_for(a: &Admin, body: &Map<String, Value>) -> Result<Value, ApiError> {
     let now = a.now_ms();
-    let key = match opt_str(&body, "key").map_err(|e| a.fail(e))? {
+    let key = match opt_str(body, "key").map_err(|e| a.fail(e))? {
         Some(k) if !k.starts_with("sk-") => {
             return Err(a.fail(
                 Error::bad_request(
@@ -159,7 +165,7 @@ pub(crate) async fn generate(
         None => token::generate(),
     };
     let mut k = new_key(&key, now);
-    apply(&mut k, &body, now).map_err(|e| a.fail(e))?;
+    apply(&mut k, body, now).map_err(|e| a.fail(e))?;
     if let Some(team) = &k.team_id
         && a.keys()?
             .store()
@@ -178,7 +184,7 @@ pub(crate) async fn generate(
         .insert_key(&k)
         .await
         .map_err(|e| a.store_err(e))?;
-    a.json(&generated(&key, &k))
+    Ok(generated(&key, &k))
 }
 
 /// The key a body names (`key`: an `sk-` key or its hash).

@@ -18,6 +18,7 @@ pub(crate) mod models;
 pub(crate) mod responses;
 pub(crate) mod sse;
 pub(crate) mod teams;
+pub(crate) mod users;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -412,3 +412,82 @@ async fn a_database_down_at_start_up_leaves_the_master_key_working_until_it_come
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_cache_hit_ends_the_keys_parallel_count_and_is_a_spend_row() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("keys.db").display());
+    let yaml = format!("{}litellm_settings:\n  cache: true\n", config(&url));
+    let gw = Gateway::start(&yaml).await;
+    let keys = gw.state.keys.as_ref().unwrap();
+    assert!(keys.store().wait_ready(Duration::from_secs(10)).await);
+    let made = send(
+        gw.post("/key/generate")
+            .bearer_auth(MASTER)
+            .body(json!({"max_parallel_requests": 1}).to_string()),
+    )
+    .await
+    .ok_json();
+    let key = made["key"].as_str().unwrap();
+    for i in 0..4 {
+        let r = send(
+            gw.post("/v1/chat/completions")
+                .bearer_auth(key)
+                .body(chat_body("gpt-alias").to_string()),
+        )
+        .await;
+        assert_eq!(r.status, 200, "request {i}: {}", r.text());
+    }
+    assert_eq!(gw.upstream().len(), 1, "three answers came from the cache");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let rows = send(
+            gw.http
+                .get(gw.url(&format!("/spend/logs?api_key={key}")))
+                .bearer_auth(MASTER),
+        )
+        .await
+        .ok_json();
+        if rows.as_array().unwrap().len() == 4 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{rows}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn user_new_makes_a_user_with_a_key_and_user_info_lists_it() {
+    let env = start().await;
+    let made = env
+        .admin(
+            "/user/new",
+            &json!({"user_id": "u1", "user_email": "a@b.c", "models": ["gpt-alias"]}),
+        )
+        .await
+        .ok_json();
+    assert_eq!(made["user_id"], "u1");
+    let key = made["key"].as_str().unwrap().to_owned();
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    env.chat_as(&key, "other-model")
+        .await
+        .assert_error(403, "key_model_access_denied");
+    let info = env.admin_get("/user/info?user_id=u1").await.ok_json();
+    assert_eq!(info["user_info"]["user_email"], "a@b.c");
+    assert_eq!(info["keys"].as_array().unwrap().len(), 1);
+    env.admin(
+        "/user/update",
+        &json!({"user_id": "u1", "user_role": "proxy_admin_viewer"}),
+    )
+    .await
+    .ok_json();
+    let r = env
+        .admin("/user/delete", &json!({"user_ids": ["u1"]}))
+        .await
+        .ok_json();
+    assert_eq!(r["deleted_users"], json!(["u1"]));
+    env.admin_get("/user/info?user_id=u1")
+        .await
+        .assert_error(404, "invalid_request_error");
+}
