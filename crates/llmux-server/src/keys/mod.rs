@@ -117,6 +117,23 @@ impl KeyAuth {
         &self.writer
     }
 
+    /// The store's and the writer's counters (`/health/readiness/details`): `auth_reads`
+    /// stays still while requests are served from the cache.
+    pub fn stats(&self) -> serde_json::Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        let w = &self.writer.stats;
+        serde_json::json!({
+            "backend": self.store.backend(),
+            "connected": self.store.connected(),
+            "cached_keys": self.cache.entry_count(),
+            "auth_reads": self.store.auth_reads(),
+            "other_queries": self.store.other_queries(),
+            "spend_rows_written": w.written.load(Relaxed),
+            "spend_rows_buffered": w.buffered.load(Relaxed),
+            "spend_rows_dropped": w.dropped.load(Relaxed),
+        })
+    }
+
     /// Forgets a key on this instance (after an update, a regeneration, a delete).
     pub async fn invalidate(&self, token: &str) {
         self.cache.invalidate(token).await;

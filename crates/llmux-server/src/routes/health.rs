@@ -159,6 +159,7 @@ pub(crate) async fn readiness_details(
             "backend": state.backend(),
             "connected": state.connected(),
         },
+        "llmux_keys": st.keys.as_ref().map(|k| k.stats()),
     });
     json_response(&body).unwrap_or_else(|e| call.fail(e).into_response())
 }
