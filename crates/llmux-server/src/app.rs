@@ -117,6 +117,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/user/update", post(users::update))
         .route("/user/delete", post(users::delete))
         .route("/spend/logs", get(teams::spend_logs))
+        .route("/global/spend/report", get(teams::spend_report))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

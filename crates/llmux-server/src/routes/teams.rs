@@ -332,3 +332,140 @@ pub(crate) async fn spend_logs(
         .collect();
     a.json(&Value::Array(out))
 }
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ReportQuery {
+    start_date: Option<String>,
+    end_date: Option<String>,
+    group_by: Option<String>,
+    api_key: Option<String>,
+    team_id: Option<String>,
+    internal_user_id: Option<String>,
+}
+
+/// Rows a report reads at most (newest first).
+const REPORT_ROWS: u64 = 100_000;
+
+/// `GET /global/spend/report`: spend per day, then per team (`group_by=team`, the
+/// default), key (`api_key`) or user (`customer`), each with its per-model breakdown,
+/// as LiteLLM's report. Dates are `YYYY-MM-DD`, UTC, both ends included.
+pub(crate) async fn spend_report(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let a = Admin::start(&st, &headers, Entrance::Admin)?;
+    let day = |field: &str, v: &Option<String>| -> Result<Option<i64>, ApiError> {
+        v.as_deref()
+            .map(|d| {
+                day_start_ms(d).ok_or_else(|| {
+                    a.fail(
+                        Error::bad_request(format!("{field} must be YYYY-MM-DD, got {d:?}"))
+                            .with_param(field),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let start = day("start_date", &q.start_date)?;
+    let end = day("end_date", &q.end_date)?.map(|e| e.saturating_add(86_400_000 - 1));
+    let (group_field, list_name, name_field) = match q.group_by.as_deref().unwrap_or("team") {
+        "team" => ("team", "teams", "team_name"),
+        "api_key" => ("api_key", "api_keys", "api_key"),
+        "customer" => ("customer", "customers", "customer"),
+        other => {
+            return Err(a.fail(
+                Error::bad_request(format!(
+                    "group_by must be team, api_key or customer, got {other:?}"
+                ))
+                .with_param("group_by"),
+            ));
+        }
+    };
+    let filter = SpendFilter {
+        api_key: q.api_key.as_deref().map(token::token_of),
+        team_id: q.team_id,
+        user_id: q.internal_user_id,
+        request_id: None,
+        start_ms: start,
+        end_ms: end,
+    };
+    let rows = a
+        .keys()?
+        .store()
+        .spend_logs(&filter, REPORT_ROWS)
+        .await
+        .map_err(|e| a.store_err(e))?;
+    // day → group → model → (spend, tokens), in order.
+    let mut days: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, (f64, i64)>>,
+    > = std::collections::BTreeMap::new();
+    for r in &rows {
+        let group = match group_field {
+            "team" => r.team_id.clone().unwrap_or_default(),
+            "api_key" => r.api_key.clone(),
+            _ => r.user_id.clone().unwrap_or_default(),
+        };
+        let d = iso(r.start_time).chars().take(10).collect::<String>();
+        let slot = days
+            .entry(d)
+            .or_default()
+            .entry(group)
+            .or_default()
+            .entry(r.model_group.clone())
+            .or_default();
+        slot.0 += r.spend;
+        slot.1 = slot.1.saturating_add(r.total_tokens);
+    }
+    let out: Vec<Value> = days
+        .into_iter()
+        .map(|(d, groups)| {
+            let list: Vec<Value> = groups
+                .into_iter()
+                .map(|(g, models)| {
+                    let total: f64 = models.values().map(|(s, _)| s).sum();
+                    let metadata: Vec<Value> = models
+                        .into_iter()
+                        .map(|(m, (s, t))| json!({"model": m, "spend": s, "total_tokens": t}))
+                        .collect();
+                    json!({name_field: g, "total_spend": total, "metadata": metadata})
+                })
+                .collect();
+            json!({"group_by_day": d, list_name: list})
+        })
+        .collect();
+    a.json(&Value::Array(out))
+}
+
+/// `YYYY-MM-DD` → Unix ms at 00:00 UTC.
+fn day_start_ms(d: &str) -> Option<i64> {
+    let mut parts = d.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || !(1..=9999).contains(&y) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_start_ms;
+
+    #[test]
+    fn report_dates_are_utc_days() {
+        assert_eq!(day_start_ms("1970-01-01"), Some(0));
+        assert_eq!(day_start_ms("2026-01-02"), Some(1_767_312_000_000));
+        assert_eq!(day_start_ms("2026-13-01"), None);
+        assert_eq!(day_start_ms("yesterday"), None);
+    }
+}

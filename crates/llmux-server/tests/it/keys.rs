@@ -491,3 +491,36 @@ async fn user_new_makes_a_user_with_a_key_and_user_info_lists_it() {
         .await
         .assert_error(404, "invalid_request_error");
 }
+
+#[tokio::test]
+async fn the_global_spend_report_sums_a_teams_spend_per_day_and_model() {
+    let env = start().await;
+    let team = env
+        .admin("/team/new", &json!({"team_id": "t-report"}))
+        .await
+        .ok_json();
+    assert_eq!(team["team_id"], "t-report");
+    let key = env.generate(json!({"team_id": "t-report"})).await;
+    for _ in 0..3 {
+        env.chat_as(&key, "gpt-alias").await.ok_json();
+    }
+    let mut rows = Vec::new();
+    eventually(async || {
+        rows = env.spend_rows(&key).await;
+        rows.len() == 3
+    })
+    .await;
+    let sum: f64 = rows.iter().map(|r| r["spend"].as_f64().unwrap()).sum();
+    let report = env
+        .admin_get("/global/spend/report?group_by=team")
+        .await
+        .ok_json();
+    let day = &report[0];
+    assert_eq!(day["teams"][0]["team_name"], "t-report", "{report}");
+    let total = day["teams"][0]["total_spend"].as_f64().unwrap();
+    assert!((total - sum).abs() < 1e-12, "{report}");
+    assert_eq!(day["teams"][0]["metadata"][0]["model"], "gpt-alias");
+    env.admin_get("/global/spend/report?start_date=soon")
+        .await
+        .assert_error(400, "invalid_request_error");
+}
