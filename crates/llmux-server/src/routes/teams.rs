@@ -2,6 +2,7 @@
 //! models and limits bind every key in it; a change to a team drops this instance's
 //! cached keys so they are read again with it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -343,6 +344,9 @@ pub(crate) struct ReportQuery {
     internal_user_id: Option<String>,
 }
 
+/// Model group → (spend, tokens).
+type ByModel = BTreeMap<String, (f64, i64)>;
+
 /// Rows a report reads at most (newest first).
 const REPORT_ROWS: u64 = 100_000;
 
@@ -397,10 +401,7 @@ pub(crate) async fn spend_report(
         .await
         .map_err(|e| a.store_err(e))?;
     // day → group → model → (spend, tokens), in order.
-    let mut days: std::collections::BTreeMap<
-        String,
-        std::collections::BTreeMap<String, std::collections::BTreeMap<String, (f64, i64)>>,
-    > = std::collections::BTreeMap::new();
+    let mut days: BTreeMap<String, BTreeMap<String, ByModel>> = BTreeMap::new();
     for r in &rows {
         let group = match group_field {
             "team" => r.team_id.clone().unwrap_or_default(),
