@@ -190,30 +190,9 @@ impl KeyAuth {
                 ));
             }
         };
-        let Some(key) = &loaded.key else {
-            return Err(invalid_key());
-        };
-        let team = loaded.team.as_ref();
         let now = self.now();
-        if key.blocked || team.is_some_and(|t| t.blocked) {
-            return Err(Error::new(
-                ErrorKind::ProxyAuthentication,
-                "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.",
-            ));
-        }
-        if let Some(exp) = key.expires.filter(|e| *e < now) {
-            let mut e = Error::new(
-                ErrorKind::ProxyAuthentication,
-                format!(
-                    "Authentication Error - Expired Key. Key Expiry time {} and current time {}",
-                    iso(exp),
-                    iso(now)
-                ),
-            );
-            e.error_type = Some("expired_key");
-            e.param = Some(key.key_name.clone());
-            return Err(e);
-        }
+        let key = usable(&loaded, now)?;
+        let team = loaded.team.as_ref();
         let model = requested_model(request);
         if let Some(model) = model {
             if !self.may_use(&key.models, model) {
@@ -329,6 +308,44 @@ impl KeyAuth {
         }
         let _ = ctx;
         Ok(grant)
+    }
+
+    /// For the routes that answer without the router (`/v1/models`, stored Responses,
+    /// token counts): the key exists, is not blocked and has not expired. `Ok(None)`: not
+    /// a virtual key, or one let in unchecked by `allow_requests_on_db_unavailable`.
+    pub async fn verify(&self, identity: &Identity) -> Result<Option<Arc<Loaded>>, Error> {
+        let Identity::VirtualKey { token } = identity else {
+            return Ok(None);
+        };
+        match self.load(token).await {
+            Ok(loaded) => {
+                usable(&loaded, self.now())?;
+                Ok(Some(loaded))
+            }
+            Err(_) if self.allow_on_db_unavailable => Ok(None),
+            Err(e) => Err(Error::new(
+                ErrorKind::ProxyAuthentication,
+                format!("Authentication Error, the key cannot be verified now: {e}"),
+            )),
+        }
+    }
+
+    /// The model groups among `names` that the key (and its team) may use.
+    pub fn visible_models(&self, loaded: &Loaded, names: &[String]) -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| {
+                loaded
+                    .key
+                    .as_ref()
+                    .is_none_or(|k| self.may_use(&k.models, n))
+                    && loaded
+                        .team
+                        .as_ref()
+                        .is_none_or(|t| self.may_use(&t.models, n))
+            })
+            .cloned()
+            .collect()
     }
 
     fn may_use(&self, allowed: &[String], model: &str) -> bool {
@@ -503,6 +520,34 @@ impl KeyAuth {
             end_time: end,
         }));
     }
+}
+
+/// The key of `loaded` if it may be used at `now`: known, not blocked (nor its team),
+/// not expired.
+fn usable(loaded: &Loaded, now: i64) -> Result<&KeyRecord, Error> {
+    let Some(key) = &loaded.key else {
+        return Err(invalid_key());
+    };
+    if key.blocked || loaded.team.as_ref().is_some_and(|t| t.blocked) {
+        return Err(Error::new(
+            ErrorKind::ProxyAuthentication,
+            "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.",
+        ));
+    }
+    if let Some(exp) = key.expires.filter(|e| *e < now) {
+        let mut e = Error::new(
+            ErrorKind::ProxyAuthentication,
+            format!(
+                "Authentication Error - Expired Key. Key Expiry time {} and current time {}",
+                iso(exp),
+                iso(now)
+            ),
+        );
+        e.error_type = Some("expired_key");
+        e.param = Some(key.key_name.clone());
+        return Err(e);
+    }
+    Ok(key)
 }
 
 struct Answered<'a> {

@@ -40,9 +40,20 @@ impl Call {
     /// Starts a call: assigns its id (the client's `x-litellm-call-id` when it sent a
     /// usable one, as LiteLLM) and checks the key.
     pub fn start(st: &AppState, headers: &HeaderMap, entrance: Entrance) -> Result<Self, ApiError> {
+        Self::start_as(st, headers, entrance, entrance != Entrance::Admin)
+    }
+
+    /// As [`Call::start`]; `virtual_keys`: a virtual key may be presented (its check is
+    /// the key hook's, or [`Call::start_checked`]'s).
+    fn start_as(
+        st: &AppState,
+        headers: &HeaderMap,
+        entrance: Entrance,
+        virtual_keys: bool,
+    ) -> Result<Self, ApiError> {
         let identity = match crate::auth::identify(
             st.master_key.as_deref(),
-            st.keys.is_some() && entrance != Entrance::Admin,
+            st.keys.is_some() && virtual_keys,
             headers,
         ) {
             Ok(identity) => identity,
@@ -60,6 +71,25 @@ impl Call {
             id.clone_into(&mut ctx.call_id);
         }
         Ok(Self { ctx })
+    }
+
+    /// As [`Call::start`], for a route that answers without the router (whose key hook
+    /// would check a virtual key): the key is checked here; the key's cached entry when
+    /// it is one.
+    pub async fn start_checked(
+        st: &AppState,
+        headers: &HeaderMap,
+        entrance: Entrance,
+    ) -> Result<(Self, Option<std::sync::Arc<crate::keys::Loaded>>), ApiError> {
+        let call = Self::start_as(st, headers, entrance, true)?;
+        let loaded = match &st.keys {
+            Some(keys) => keys
+                .verify(&call.ctx.identity)
+                .await
+                .map_err(|e| call.fail(e))?,
+            None => None,
+        };
+        Ok((call, loaded))
     }
 
     pub fn fail(&self, e: Error) -> ApiError {

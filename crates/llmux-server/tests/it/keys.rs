@@ -524,3 +524,41 @@ async fn the_global_spend_report_sums_a_teams_spend_per_day_and_model() {
         .await
         .assert_error(400, "invalid_request_error");
 }
+
+#[tokio::test]
+async fn routes_outside_the_router_check_virtual_keys_too() {
+    let env = start().await;
+    let key = env.generate(json!({"models": ["gpt-alias"]})).await;
+    let models = send(env.gw.http.get(env.gw.url("/v1/models")).bearer_auth(&key))
+        .await
+        .ok_json();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["gpt-alias"], "a key lists the models it may use");
+    for path in [
+        "/v1/models",
+        "/v1/responses/resp_x",
+        "/v1/responses/resp_x/input_items",
+    ] {
+        let r = send(env.gw.http.get(env.gw.url(path)).bearer_auth("sk-made-up")).await;
+        r.assert_error(401, "auth_error");
+    }
+    let r = send(
+        env.gw
+            .post("/v1/messages/count_tokens")
+            .bearer_auth("sk-made-up")
+            .body(
+                json!({"model": "gpt-alias", "messages": [{"role": "user", "content": "hi"}]})
+                    .to_string(),
+            ),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    // Admin routes never take a virtual key.
+    let r = send(env.gw.http.get(env.gw.url("/model/info")).bearer_auth(&key)).await;
+    r.assert_error(401, "auth_error");
+}
