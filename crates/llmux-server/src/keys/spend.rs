@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::store::{BudgetReset, SpendRow, Store};
+use crate::store::{BudgetReset, SpendRow, Store, StoreError};
 
 /// Rows written in one transaction at most.
 const BATCH: usize = 500;
@@ -105,6 +105,29 @@ async fn run(
                 stats.written.fetch_add(n as u64, Ordering::Relaxed);
                 stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
                 backoff = Duration::from_millis(50);
+            }
+            Err(StoreError::Query(e)) => {
+                // The database answered but refused the batch: one row of it may be
+                // unwritable for good. Each is tried alone; one refused alone is given
+                // up on (logged, counted) so that it cannot hold back every later row.
+                tracing::warn!(error = %e, "spend batch refused; writing its rows one by one");
+                let batch: Vec<SpendRow> = rows.drain(..n).collect();
+                for row in batch {
+                    match store.write_spend(std::slice::from_ref(&row), &[]).await {
+                        Ok(()) => {
+                            stats.written.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(StoreError::Query(e) | StoreError::Corrupt(e)) => {
+                            stats.dropped.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(request_id = %row.request_id, error = %e, "spend row refused by the database: not recorded");
+                        }
+                        Err(StoreError::Unavailable(_)) => rows.push_back(row),
+                    }
+                }
+                if store.write_spend(&[], &resets).await.is_ok() {
+                    resets.clear();
+                }
+                stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
             }
             Err(e) => {
                 stats.buffered.store(rows.len() as u64, Ordering::Relaxed);

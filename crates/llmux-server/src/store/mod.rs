@@ -53,6 +53,18 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => Self::Unavailable(e.to_string()),
+            // Connection lost, server shutting down, out of resources, a rolled-back
+            // transaction (SQLSTATE classes 08, 57, 53, 40), SQLite busy or locked: worth
+            // another try later, like an unreachable server.
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| {
+                    ["08", "57", "53", "40"].iter().any(|p| c.starts_with(p))
+                        || c == "5"
+                        || c == "6"
+                }) =>
+            {
+                Self::Unavailable(e.to_string())
+            }
             other => Self::Query(other.to_string()),
         }
     }

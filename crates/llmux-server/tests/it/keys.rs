@@ -562,3 +562,31 @@ async fn routes_outside_the_router_check_virtual_keys_too() {
     let r = send(env.gw.http.get(env.gw.url("/model/info")).bearer_auth(&key)).await;
     r.assert_error(401, "auth_error");
 }
+
+#[tokio::test]
+async fn a_streamed_answer_is_one_spend_row_with_its_usage_at_the_end() {
+    let env = start().await;
+    let key = env.generate(json!({"max_parallel_requests": 1})).await;
+    let mut body = chat_body("gpt-alias");
+    body["stream"] = json!(true);
+    body["stream_options"] = json!({"include_usage": true});
+    for _ in 0..2 {
+        let r = send(
+            env.gw
+                .post("/v1/chat/completions")
+                .bearer_auth(&key)
+                .body(body.to_string()),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(r.text().contains("[DONE]"));
+    }
+    let mut rows = Vec::new();
+    eventually(async || {
+        rows = env.spend_rows(&key).await;
+        rows.len() == 2
+    })
+    .await;
+    assert!(rows[0]["total_tokens"].as_i64().unwrap() > 0, "{rows:?}");
+    assert!(rows[0]["spend"].as_f64().unwrap() > 0.0, "{rows:?}");
+}
