@@ -590,3 +590,69 @@ async fn a_streamed_answer_is_one_spend_row_with_its_usage_at_the_end() {
     assert!(rows[0]["total_tokens"].as_i64().unwrap() > 0, "{rows:?}");
     assert!(rows[0]["spend"].as_f64().unwrap() > 0.0, "{rows:?}");
 }
+
+#[tokio::test]
+async fn a_key_update_applies_at_once_and_team_budgets_and_tpm_limits_hold() {
+    let env = start().await;
+    let key = env.generate(json!({"models": ["gpt-alias"]})).await;
+    env.chat_as(&key, "other-model")
+        .await
+        .assert_error(403, "key_model_access_denied");
+    let updated = env
+        .admin(
+            "/key/update",
+            &json!({"key": key, "models": ["other-model"]}),
+        )
+        .await
+        .ok_json();
+    assert_eq!(updated["models"], json!(["other-model"]));
+    env.chat_as(&key, "other-model").await.ok_json();
+
+    // A team's budget binds its keys.
+    env.admin(
+        "/team/new",
+        &json!({"team_id": "poor", "max_budget": 0.000_000_1}),
+    )
+    .await
+    .ok_json();
+    let member = env.generate(json!({"team_id": "poor"})).await;
+    env.chat_as(&member, "gpt-alias").await.ok_json();
+    let mut refused = None;
+    eventually(async || {
+        let r = env.chat_as(&member, "gpt-alias").await;
+        let done = r.status == 400;
+        if done {
+            refused = Some(r);
+        }
+        done
+    })
+    .await;
+    let err = refused.unwrap().assert_error(400, "budget_exceeded");
+    assert!(
+        err["message"].as_str().unwrap().contains("Team=poor"),
+        "{err}"
+    );
+
+    // tpm: let in while the minute's tokens are under the limit.
+    let tokens = env.generate(json!({"tpm_limit": 1})).await;
+    env.chat_as(&tokens, "gpt-alias").await.ok_json();
+    let mut limited = None;
+    eventually(async || {
+        let r = env.chat_as(&tokens, "gpt-alias").await;
+        let done = r.status == 429;
+        if done {
+            limited = Some(r);
+        }
+        done
+    })
+    .await;
+    let limited = limited.unwrap();
+    let msg = limited.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        msg.contains("Limit type: tokens. Current limit: 1"),
+        "{msg}"
+    );
+}
