@@ -393,11 +393,15 @@ impl KeyAuth {
         } else {
             TOTAL_TTL_SECS
         };
+        // Without a budget the total is only added to: a shared store is not asked for
+        // it (a round trip), and the spend header shows the stored spend.
         let spend = match state {
-            Some(s) => s.add_to_total(&name, 0.0, seed, ttl).await.unwrap_or(seed),
-            None => seed,
+            Some(s) if b.max_budget.is_some() || s.backend() == "memory" => {
+                s.add_to_total(&name, 0.0, seed, ttl).await.unwrap_or(seed)
+            }
+            _ => seed,
         };
-        grant.totals.push(name);
+        grant.totals.push((name, seed));
         match b.max_budget {
             Some(max) if spend >= max => Err((spend, max)),
             _ => Ok(spend),
@@ -495,8 +499,8 @@ impl KeyAuth {
         {
             let totals = grant.totals.clone();
             rt.spawn(async move {
-                for name in totals {
-                    state.add_to_total(&name, cost, 0.0, TOTAL_TTL_SECS).await;
+                for (name, seed) in totals {
+                    state.add_to_total(&name, cost, seed, TOTAL_TTL_SECS).await;
                 }
             });
         }

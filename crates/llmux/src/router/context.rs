@@ -89,8 +89,8 @@ pub struct KeyGrant {
     /// when the call does.
     pub limiter_ids: Vec<String>,
     /// Running totals (budgets' spend, `SharedState::add_to_total`) the call's cost
-    /// adds to.
-    pub totals: Vec<String>,
+    /// adds to, each with the seed it starts at when it does not exist yet.
+    pub totals: Vec<(String, f64)>,
     /// The request asked for a stream (its usage comes at the stream's end).
     pub stream: bool,
 }
