@@ -48,7 +48,13 @@ general_settings:
 struct Env {
     gw: Gateway,
     clock: Arc<llmux::cache::ManualClock>,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 async fn start() -> Env {
@@ -60,11 +66,7 @@ async fn start() -> Env {
         .unwrap();
     let keys = gw.state.keys.as_ref().expect("keys on");
     assert!(keys.store().wait_ready(Duration::from_secs(10)).await);
-    Env {
-        gw,
-        clock,
-        _dir: dir,
-    }
+    Env { gw, clock, dir }
 }
 
 impl Env {
