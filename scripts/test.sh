@@ -28,7 +28,16 @@ if ! command -v redis-server >/dev/null; then
     exit 1
   fi
 fi
-export LLMUX_REQUIRE_REDIS=1
+# The PostgreSQL key tests initdb their own cluster; in the full run they must not skip.
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq postgresql
+  else
+    echo "PostgreSQL not found: install it (apt-get install postgresql)" >&2
+    exit 1
+  fi
+fi
+export LLMUX_REQUIRE_REDIS=1 LLMUX_REQUIRE_POSTGRES=1
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.

@@ -33,7 +33,9 @@ use axum::routing::{get, post};
 use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::routes::{cache, chat, completions, embeddings, health, messages, model_info, models};
+use crate::routes::{
+    cache, chat, completions, embeddings, health, keys, messages, model_info, models, teams, users,
+};
 use crate::state::AppState;
 
 /// The gateway's router over `state`.
@@ -95,6 +97,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cache/ping", get(cache::ping))
         .route("/cache/delete", post(cache::delete))
         .route("/cache/flushall", post(cache::flushall))
+        .route("/key/generate", post(keys::generate))
+        .route("/key/update", post(keys::update))
+        .route("/key/delete", post(keys::delete))
+        .route("/key/info", get(keys::info))
+        .route("/key/list", get(keys::list))
+        .route("/key/regenerate", post(keys::regenerate))
+        .route("/key/{key}/regenerate", post(keys::regenerate_path))
+        .route("/key/block", post(keys::block))
+        .route("/key/unblock", post(keys::unblock))
+        .route("/team/new", post(teams::new))
+        .route("/team/info", get(teams::info))
+        .route("/team/update", post(teams::update))
+        .route("/team/delete", post(teams::delete))
+        .route("/team/member_add", post(teams::member_add))
+        .route("/team/member_delete", post(teams::member_delete))
+        .route("/user/new", post(users::new))
+        .route("/user/info", get(users::info))
+        .route("/user/update", post(users::update))
+        .route("/user/delete", post(users::delete))
+        .route("/spend/logs", get(teams::spend_logs))
+        .route("/global/spend/report", get(teams::spend_report))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

@@ -1,6 +1,7 @@
 //! The master-key check, as LiteLLM's `user_api_key_auth` for the master key.
 
 use axum::http::HeaderMap;
+use llmux::router::Identity;
 use llmux::{Error, ErrorKind};
 use subtle::ConstantTimeEq;
 
@@ -25,6 +26,26 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
         return Some(v.strip_prefix("Bearer ").unwrap_or(v).trim());
     }
     get("api-key").or_else(|| get("x-api-key"))
+}
+
+/// Who the request is: the master key (constant-time comparison), a virtual key when
+/// `virtual_keys` (by its sha256 only; the key hook decides whether it is let in), or a
+/// 401. Open when no master key is configured, as LiteLLM.
+pub(crate) fn identify(
+    master_key: Option<&str>,
+    virtual_keys: bool,
+    headers: &HeaderMap,
+) -> Result<Identity, Error> {
+    let Some(master) = master_key else {
+        return Ok(Identity::Open);
+    };
+    match presented_key(headers) {
+        Some(key) if bool::from(key.as_bytes().ct_eq(master.as_bytes())) => Ok(Identity::MasterKey),
+        Some(key) if virtual_keys && !key.is_empty() => Ok(Identity::VirtualKey {
+            token: crate::keys::token::hash(key),
+        }),
+        _ => check(master_key, headers).map(|()| Identity::MasterKey),
+    }
 }
 
 /// Checks the request's key against the master key (constant time). `Ok` when no

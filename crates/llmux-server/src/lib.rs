@@ -9,10 +9,12 @@ pub mod app;
 mod auth;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod responses_store;
 mod routes;
 pub mod secrets;
 pub mod state;
+pub mod store;
 
 pub use app::router;
 pub use state::{AppState, StartupError};

@@ -76,6 +76,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             model_info: serde_json::Map::new(),
         });
     }
+    // With a master key and no database named, keys live in an embedded SQLite file.
+    if config
+        .general_settings
+        .master_key
+        .as_deref()
+        .is_some_and(|k| !k.is_empty())
+        && llmux_server::keys::setup::database_url(&config, &|n| std::env::var(n).ok()).is_none()
+    {
+        config.general_settings.extra.insert(
+            "database_url".into(),
+            llmux_server::keys::setup::DEFAULT_SQLITE_URL.into(),
+        );
+    }
     for w in config.warnings() {
         warn!("config: {w}");
     }

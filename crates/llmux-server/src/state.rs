@@ -39,6 +39,8 @@ pub struct AppState {
     pub cache: Option<Arc<ResponseCache>>,
     /// Stored `/v1/responses` answers (`previous_response_id`, `GET`).
     pub responses: crate::responses_store::ResponseStore,
+    /// Virtual keys, teams and spend (`crate::keys`): on when a master key is set.
+    pub keys: Option<Arc<crate::keys::KeyAuth>>,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -77,6 +79,11 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let settings = router_settings(config)?;
+        let keys = crate::keys::setup::key_auth(config, env, clock.clone())?;
+        if let Some(k) = &keys {
+            // First: a refused key gets no cache hit either.
+            options.hooks.insert(0, k.clone());
+        }
         let cache = response_cache(config, env, clock)?;
         if let Some(c) = &cache {
             options.hooks.push(c.clone());
@@ -94,6 +101,9 @@ impl AppState {
                 message: e.message,
             }
         })?;
+        if let Some(k) = &keys {
+            k.set_state(router.state().clone());
+        }
         let mb = config
             .general_settings
             .extra
@@ -112,6 +122,7 @@ impl AppState {
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
             cache,
             responses: crate::responses_store::ResponseStore::default(),
+            keys,
         })
     }
 

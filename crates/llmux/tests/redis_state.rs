@@ -581,3 +581,23 @@ async fn a_routed_request_costs_one_awaited_round_trip() {
     );
     assert_eq!(state.local_fallbacks(), 0);
 }
+
+#[tokio::test]
+async fn running_totals_are_shared_seeded_once_and_counted_together() {
+    let Some(server) = RedisServer::start().await else {
+        return;
+    };
+    let (a, b) = two_instances(&server, PATIENT).await;
+    // The first to see the total seeds it; the second's seed is ignored.
+    assert_eq!(a.add_to_total("key:x:0", 0.0, 1.5, 60).await, Some(1.5));
+    assert_eq!(b.add_to_total("key:x:0", 0.0, 99.0, 60).await, Some(1.5));
+    let adds: Vec<_> = (0..20)
+        .map(|i| {
+            let s = if i % 2 == 0 { &a } else { &b };
+            s.add_to_total("key:x:0", 0.25, 0.0, 60)
+        })
+        .collect();
+    futures::future::join_all(adds).await;
+    assert_eq!(a.add_to_total("key:x:0", 0.0, 0.0, 60).await, Some(6.5));
+    assert_eq!(a.local_fallbacks() + b.local_fallbacks(), 0);
+}

@@ -189,7 +189,13 @@ impl Config {
                     "router_settings" => key.as_str() != "caching_groups",
                     "general_settings" => !matches!(
                         key.as_str(),
-                        "max_request_size_mb" | "key_management_system" | "key_management_settings"
+                        "max_request_size_mb"
+                            | "key_management_system"
+                            | "key_management_settings"
+                            | "database_url"
+                            | "database_connection_pool_limit"
+                            | "allow_requests_on_db_unavailable"
+                            | "user_api_key_cache_ttl"
                     ),
                     _ => true,
                 })

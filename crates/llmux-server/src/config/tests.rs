@@ -345,7 +345,7 @@ model_list:
     litellm_params: {model: x, aws_region_name: us-east-1, temperature: 0.2}
 litellm_settings: {drop_params: true, callbacks: [prometheus]}
 router_settings: {routing_strategy: simple-shuffle, redis_host: localhost, enable_loadbalancing_on_batch_endpoints: true}
-general_settings: {master_key: sk-1, database_url: postgres://db, max_request_size_mb: 2}
+general_settings: {master_key: sk-1, database_url: postgres://db, disable_spend_logs: true, max_request_size_mb: 2}
 credential_list: []
 mcp_servers: {}
 ";
@@ -359,7 +359,7 @@ mcp_servers: {}
             "mcp_servers",
             "litellm_settings.callbacks",
             "router_settings.enable_loadbalancing_on_batch_endpoints",
-            "general_settings.database_url",
+            "general_settings.disable_spend_logs",
         ]
     );
     assert_eq!(

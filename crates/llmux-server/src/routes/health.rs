@@ -118,8 +118,18 @@ pub(crate) async fn liveliness() -> Json<Value> {
 /// `GET /health/readiness`: LiteLLM's public probe. llmux has no database to wait for,
 /// and its router state answers from memory when Redis is unreachable, so it is ready as
 /// soon as it listens.
-pub(crate) async fn readiness() -> Json<Value> {
-    Json(json!({"status": "healthy", "db": "Not connected"}))
+pub(crate) async fn readiness(State(st): State<Arc<AppState>>) -> Json<Value> {
+    Json(json!({"status": "healthy", "db": db_state(&st)}))
+}
+
+/// LiteLLM's `db` field: `connected`, `disconnected` (configured, not reachable now),
+/// or `Not connected` (no database).
+fn db_state(st: &AppState) -> &'static str {
+    match &st.keys {
+        Some(k) if k.store().connected() => "connected",
+        Some(_) => "disconnected",
+        None => "Not connected",
+    }
 }
 
 /// `GET /health/readiness/details`: LiteLLM's detailed payload (`cache` is its response
@@ -136,7 +146,7 @@ pub(crate) async fn readiness_details(
     let (log_level, detailed_debug) = log_level();
     let body = json!({
         "status": "healthy",
-        "db": "Not connected",
+        "db": db_state(&st),
         "cache": null,
         "litellm_version": env!("CARGO_PKG_VERSION"),
         "success_callbacks": [],
@@ -149,6 +159,7 @@ pub(crate) async fn readiness_details(
             "backend": state.backend(),
             "connected": state.connected(),
         },
+        "llmux_keys": st.keys.as_ref().map(|k| k.stats()),
     });
     json_response(&body).unwrap_or_else(|e| call.fail(e).into_response())
 }

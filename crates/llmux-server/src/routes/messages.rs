@@ -64,8 +64,8 @@ pub(crate) async fn count_tokens(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let mut call = match Call::start(&st, &headers, Entrance::CountTokens) {
-        Ok(call) => call,
+    let mut call = match Call::start_checked(&st, &headers, Entrance::CountTokens).await {
+        Ok((call, _)) => call,
         Err(e) => return e.into_response(),
     };
     count(&st, &mut call, body)

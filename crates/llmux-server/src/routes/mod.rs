@@ -5,16 +5,20 @@
 //! ([`llmux::Router`]); [`Call::json`] / [`Call::sse`] / [`Call::failed`] turn what the
 //! router returns into LiteLLM's answers and headers.
 
+pub(crate) mod admin;
 pub(crate) mod cache;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod health;
+pub(crate) mod keys;
 pub(crate) mod messages;
 pub(crate) mod model_info;
 pub(crate) mod models;
 pub(crate) mod responses;
 pub(crate) mod sse;
+pub(crate) mod teams;
+pub(crate) mod users;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -36,10 +40,27 @@ impl Call {
     /// Starts a call: assigns its id (the client's `x-litellm-call-id` when it sent a
     /// usable one, as LiteLLM) and checks the key.
     pub fn start(st: &AppState, headers: &HeaderMap, entrance: Entrance) -> Result<Self, ApiError> {
-        let identity = if st.master_key.is_some() {
-            Identity::MasterKey
-        } else {
-            Identity::Open
+        Self::start_as(st, headers, entrance, entrance != Entrance::Admin)
+    }
+
+    /// As [`Call::start`]; `virtual_keys`: a virtual key may be presented (its check is
+    /// the key hook's, or [`Call::start_checked`]'s).
+    fn start_as(
+        st: &AppState,
+        headers: &HeaderMap,
+        entrance: Entrance,
+        virtual_keys: bool,
+    ) -> Result<Self, ApiError> {
+        let identity = match crate::auth::identify(
+            st.master_key.as_deref(),
+            st.keys.is_some() && virtual_keys,
+            headers,
+        ) {
+            Ok(identity) => identity,
+            Err(e) => {
+                let ctx = CallContext::new(entrance, Identity::Open);
+                return Err(ApiError::from(e).with_call_id(&ctx.call_id));
+            }
         };
         let mut ctx = CallContext::new(entrance, identity);
         if let Some(id) = headers
@@ -49,9 +70,26 @@ impl Call {
         {
             id.clone_into(&mut ctx.call_id);
         }
-        let call = Self { ctx };
-        crate::auth::check(st.master_key.as_deref(), headers).map_err(|e| call.fail(e))?;
-        Ok(call)
+        Ok(Self { ctx })
+    }
+
+    /// As [`Call::start`], for a route that answers without the router (whose key hook
+    /// would check a virtual key): the key is checked here; the key's cached entry when
+    /// it is one.
+    pub async fn start_checked(
+        st: &AppState,
+        headers: &HeaderMap,
+        entrance: Entrance,
+    ) -> Result<(Self, Option<std::sync::Arc<crate::keys::Loaded>>), ApiError> {
+        let call = Self::start_as(st, headers, entrance, true)?;
+        let loaded = match &st.keys {
+            Some(keys) => keys
+                .verify(&call.ctx.identity)
+                .await
+                .map_err(|e| call.fail(e))?,
+            None => None,
+        };
+        Ok((call, loaded))
     }
 
     pub fn fail(&self, e: Error) -> ApiError {
@@ -108,6 +146,11 @@ impl Call {
         }
         if let Some(d) = &routed.deployment {
             insert(h, "x-litellm-model-id", &d.id);
+        }
+        if let Some(grant) = self.ctx.grant.get() {
+            for (name, value) in &grant.headers {
+                insert(h, name, value);
+            }
         }
         insert(h, "x-litellm-model-group", &routed.model_group);
         insert(

@@ -92,6 +92,10 @@ pub(crate) async fn retrieve(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    // These answer without the router: a virtual key is checked here.
+    if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
+        return e.into_response();
+    }
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let stored = find(&st, &call, &headers, &id)?;
@@ -106,6 +110,10 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    // These answer without the router: a virtual key is checked here.
+    if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
+        return e.into_response();
+    }
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let owner = owner(&st.responses, &headers);
@@ -126,8 +134,8 @@ pub(crate) async fn input_tokens(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let mut call = match Call::start(&st, &headers, Entrance::CountTokens) {
-        Ok(call) => call,
+    let mut call = match Call::start_checked(&st, &headers, Entrance::CountTokens).await {
+        Ok((call, _)) => call,
         Err(e) => return e.into_response(),
     };
     count(&st, &mut call, body)
@@ -202,6 +210,10 @@ pub(crate) async fn input_items(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
+    // These answer without the router: a virtual key is checked here.
+    if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
+        return e.into_response();
+    }
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let stored = find(&st, &call, &headers, &id)?;

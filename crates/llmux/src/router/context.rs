@@ -50,6 +50,9 @@ pub enum Identity {
     MasterKey,
     /// A library call.
     Library,
+    /// A virtual key (`sk-…`), by the sha256 hex of the key: never the key itself. The
+    /// key-check hook decides whether it is let in.
+    VirtualKey { token: String },
 }
 
 /// Everything known about one request before it is routed.
@@ -67,6 +70,29 @@ pub struct CallContext {
     /// What the response cache made of this call, set once by its pre-call hook: read by
     /// its success hooks (where to store) and by the entrance (`x-litellm-cache-key`).
     pub cache: OnceLock<CacheLookup>,
+    /// What the virtual-key check granted this call, set once by its pre-call hook: read
+    /// by its success hooks (whose spend, which limits to end) and by the entrance (the
+    /// `x-litellm-key-spend` and remaining-limit headers).
+    pub grant: OnceLock<KeyGrant>,
+}
+
+/// The virtual-key check's verdict on one call it let in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyGrant {
+    /// sha256 hex of the key.
+    pub token: String,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    /// Response headers for the entrance to add (`x-litellm-key-spend`, …).
+    pub headers: Vec<(&'static str, String)>,
+    /// Shared-state ids counted for this call (the key's, its team's limits): each ends
+    /// when the call does.
+    pub limiter_ids: Vec<String>,
+    /// Running totals (budgets' spend, `SharedState::add_to_total`) the call's cost
+    /// adds to, each with the seed it starts at when it does not exist yet.
+    pub totals: Vec<(String, f64)>,
+    /// The request asked for a stream (its usage comes at the stream's end).
+    pub stream: bool,
 }
 
 /// The response cache's verdict on one call.
@@ -89,6 +115,7 @@ impl CallContext {
             user: None,
             keys: RequestKeys::default(),
             cache: OnceLock::new(),
+            grant: OnceLock::new(),
         }
     }
 

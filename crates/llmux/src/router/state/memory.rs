@@ -24,6 +24,8 @@ pub struct MemoryState {
     /// looked up without a lock or a reference count, which two worker threads touching
     /// on every request would otherwise bounce between their caches.
     fixed: HashMap<String, Slot, foldhash::fast::RandomState>,
+    /// Running totals ([`SharedState::add_to_total`]): budgets' spend.
+    totals: Mutex<HashMap<String, f64>>,
 }
 
 /// A count that belongs to one minute: minute in the high 32 bits, count in the low 32.
@@ -258,6 +260,22 @@ impl MemoryState {
     }
 
     /// Overwrites what is known of `id` (the Redis state mirrors its store's answers here).
+    /// [`SharedState::add_to_total`] answered at once.
+    pub fn add_to_total_now(&self, name: &str, delta: f64, seed: f64) -> f64 {
+        let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+        let total = totals.entry(name.to_owned()).or_insert(seed);
+        *total += delta;
+        *total
+    }
+
+    /// Sets the local copy of a total to what the shared store answered.
+    pub fn mirror_total(&self, name: &str, total: f64) {
+        self.totals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), total);
+    }
+
     pub fn mirror(&self, id: &str, load: &DeploymentLoad, now_ms: u64) {
         self.with_slot(id, |slot| slot.mirror(load, now_ms));
     }
@@ -345,6 +363,18 @@ impl SharedState for MemoryState {
             .collect()
     }
 
+    fn add_to_total<'a>(
+        &'a self,
+        name: &'a str,
+        delta: f64,
+        seed: f64,
+        _ttl_secs: u64,
+    ) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(std::future::ready(Some(
+            self.add_to_total_now(name, delta, seed),
+        )))
+    }
+
     fn backend(&self) -> &'static str {
         "memory"
     }
@@ -361,6 +391,16 @@ mod tests {
             tpm_limit: None,
             max_parallel: None,
         }
+    }
+
+    #[test]
+    fn running_totals_start_at_their_seed_and_add_up() {
+        let s = MemoryState::new();
+        assert_eq!(s.add_to_total_now("t", 0.0, 2.0), 2.0);
+        assert_eq!(s.add_to_total_now("t", 0.5, 100.0), 2.5);
+        s.mirror_total("t", 7.0);
+        assert_eq!(s.add_to_total_now("t", 0.0, 0.0), 7.0);
+        assert_eq!(s.add_to_total_now("other", 1.0, 0.0), 1.0);
     }
 
     #[test]

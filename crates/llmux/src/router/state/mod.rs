@@ -147,6 +147,21 @@ pub trait SharedState: Send + Sync + std::fmt::Debug {
     /// on every request and must not pay a round trip for it).
     fn loads(&self, ids: &[&str], now_ms: u64) -> Vec<DeploymentLoad>;
 
+    /// Adds `delta` to the running total `name`, created at `seed` when it does not
+    /// exist, kept for `ttl_secs` after its last change, and returns the new total, in
+    /// one atomic step. Budgets keep their spend here, so instances sharing Redis see one
+    /// total; `delta = 0.0` reads it. `None`: this backend keeps no totals (the caller
+    /// keeps its own). Awaited only where a budget needs the total now.
+    fn add_to_total<'a>(
+        &'a self,
+        _name: &'a str,
+        _delta: f64,
+        _seed: f64,
+        _ttl_secs: u64,
+    ) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(std::future::ready(None))
+    }
+
     /// `memory` or `redis` (for `/health/readiness` and logs).
     fn backend(&self) -> &'static str;
 

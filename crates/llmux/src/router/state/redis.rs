@@ -13,6 +13,7 @@
 //! | `successes:{id}:{minute}`, `failures:{id}:{minute}` | the minute's outcomes | 120 s |
 //! | `inflight:{id}` | requests started, not ended | 600 s after the last reservation |
 //! | `latency:{id}` | the 10 newest latencies, seconds (a list) | 1 h |
+//! | `total:{name}` | a running total, e.g. a budget's spend (`INCRBYFLOAT`) | the caller's TTL after its last change |
 //!
 //! `{minute}` is [`minute_of`](super::minute_of) of the caller's `now_ms`.
 //!
@@ -351,6 +352,34 @@ impl SharedState for RedisState {
 
     fn loads(&self, ids: &[&str], now_ms: u64) -> Vec<DeploymentLoad> {
         self.inner.local.loads(ids, now_ms)
+    }
+
+    fn add_to_total<'a>(
+        &'a self,
+        name: &'a str,
+        delta: f64,
+        seed: f64,
+        ttl_secs: u64,
+    ) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let inv = scripts::add_to_total(&inner.keys, name, delta, seed, ttl_secs);
+            let shared = inner
+                .remote("add_to_total", |mut conn| async move {
+                    let total: String = inv.invoke_async(&mut conn).await?;
+                    Ok(total.parse::<f64>().ok())
+                })
+                .await
+                .flatten();
+            match shared {
+                Some(total) => {
+                    inner.local.mirror_total(name, total);
+                    Some(total)
+                }
+                // Redis away: the local copy counts on, as the limits do.
+                None => Some(inner.local.add_to_total_now(name, delta, seed)),
+            }
+        })
     }
 
     fn backend(&self) -> &'static str {

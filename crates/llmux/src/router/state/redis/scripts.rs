@@ -22,21 +22,24 @@ static RECORD_SUCCESS: LazyLock<Script> = LazyLock::new(|| Script::new(RECORD_SU
 static RECORD_FAILURE: LazyLock<Script> = LazyLock::new(|| Script::new(RECORD_FAILURE_LUA));
 static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
 static SET_COOLDOWN: LazyLock<Script> = LazyLock::new(|| Script::new(SET_COOLDOWN_LUA));
+static ADD_TO_TOTAL: LazyLock<Script> = LazyLock::new(|| Script::new(ADD_TO_TOTAL_LUA));
 
 const RESERVE_LUA: &str = include_str!("reserve.lua");
 const RECORD_SUCCESS_LUA: &str = include_str!("record_success.lua");
 const RECORD_FAILURE_LUA: &str = include_str!("record_failure.lua");
 const RELEASE_LUA: &str = include_str!("release.lua");
 const SET_COOLDOWN_LUA: &str = include_str!("set_cooldown.lua");
+const ADD_TO_TOTAL_LUA: &str = include_str!("add_to_total.lua");
 
 /// Every script, for `SCRIPT LOAD` when a connection is (re)made: a restarted Redis has
 /// forgotten them, and loading them then spares the request path the `NOSCRIPT` retry.
-const ALL: [&str; 5] = [
+const ALL: [&str; 6] = [
     RESERVE_LUA,
     RECORD_SUCCESS_LUA,
     RECORD_FAILURE_LUA,
     RELEASE_LUA,
     SET_COOLDOWN_LUA,
+    ADD_TO_TOTAL_LUA,
 ];
 
 /// Names of the keys of one deployment, all under one prefix. The id sits between the
@@ -65,6 +68,11 @@ impl Keys {
 
     pub(super) fn tpm(&self, id: &str, minute: u64) -> String {
         format!("{}tpm:{id}:{minute}", self.prefix)
+    }
+
+    /// A running total (a budget's spend).
+    pub(super) fn total(&self, name: &str) -> String {
+        format!("{}total:{name}", self.prefix)
     }
 
     pub(super) fn in_flight(&self, id: &str) -> String {
@@ -162,6 +170,22 @@ pub(super) fn set_cooldown(
 ) -> ScriptInvocation<'static> {
     let mut inv = SET_COOLDOWN.prepare_invoke();
     inv.key(keys.cooldown(id)).arg(until_ms).arg(ttl_ms);
+    inv
+}
+
+/// A running total (`SharedState::add_to_total`): `total:{name}`.
+pub(super) fn add_to_total(
+    keys: &Keys,
+    name: &str,
+    delta: f64,
+    seed: f64,
+    ttl_secs: u64,
+) -> ScriptInvocation<'static> {
+    let mut inv = ADD_TO_TOTAL.prepare_invoke();
+    inv.key(keys.total(name))
+        .arg(delta.to_string())
+        .arg(seed.to_string())
+        .arg(ttl_secs.max(1));
     inv
 }
 

@@ -1,0 +1,183 @@
+//! The batched spend writer: hooks hand it rows without waiting; one task writes them
+//! in batches. While the database is away the rows wait in a bounded buffer and are
+//! written once it is back; a row that does not fit is counted and logged, never dropped
+//! in silence.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::store::{BudgetReset, SpendRow, Store, StoreError};
+
+/// Rows written in one transaction at most.
+const BATCH: usize = 500;
+/// How long a row may wait for its batch to fill.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// Queue between the hooks and the writer.
+const CHANNEL: usize = 16_384;
+/// Longest wait between two tries while the database is away.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// One thing to write.
+#[derive(Debug)]
+pub enum SpendOp {
+    Row(SpendRow),
+    Reset(BudgetReset),
+}
+
+/// Counters of the writer, shared with whoever asks (tests, readiness).
+#[derive(Debug, Default)]
+pub struct SpendStats {
+    pub written: AtomicU64,
+    /// Rows waiting for the database.
+    pub buffered: AtomicU64,
+    /// Rows given up on because the buffer was full.
+    pub dropped: AtomicU64,
+}
+
+/// The hooks' end of the writer.
+#[derive(Debug, Clone)]
+pub struct SpendWriter {
+    tx: mpsc::Sender<SpendOp>,
+    pub stats: Arc<SpendStats>,
+}
+
+impl SpendWriter {
+    /// Starts the writer task (inside a Tokio runtime), holding at most `max_buffered`
+    /// rows while the database is away.
+    pub fn start(store: Arc<Store>, max_buffered: usize) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let stats = Arc::new(SpendStats::default());
+        tokio::spawn(run(store, rx, stats.clone(), max_buffered.max(1)));
+        Self { tx, stats }
+    }
+
+    /// Hands `op` to the writer without waiting.
+    pub fn send(&self, op: SpendOp) {
+        if self.tx.try_send(op).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("spend writer queue full: a spend row was not recorded");
+        }
+    }
+
+    /// Whether the buffer is past `max` rows (`allow_requests_on_db_unavailable: false`
+    /// refuses requests then).
+    pub fn buffered(&self) -> u64 {
+        self.stats.buffered.load(Ordering::Relaxed)
+    }
+}
+
+async fn run(
+    store: Arc<Store>,
+    mut rx: mpsc::Receiver<SpendOp>,
+    stats: Arc<SpendStats>,
+    max_buffered: usize,
+) {
+    let mut rows: VecDeque<SpendRow> = VecDeque::new();
+    let mut resets: Vec<BudgetReset> = Vec::new();
+    let mut backoff = Duration::from_millis(50);
+    let mut closed = false;
+    loop {
+        // Wait for work, then give the batch a moment to fill.
+        if rows.is_empty() && resets.is_empty() {
+            match rx.recv().await {
+                Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                None => return,
+            }
+        }
+        let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
+        while !closed && rows.len() < BATCH {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(op)) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                Ok(None) => closed = true,
+                Err(_) => break,
+            }
+        }
+        let n = rows.len().min(BATCH);
+        let batch: Vec<SpendRow> = rows.iter().take(n).cloned().collect();
+        match store.write_spend(&batch, &resets).await {
+            Ok(()) => {
+                rows.drain(..n);
+                resets.clear();
+                stats.written.fetch_add(n as u64, Ordering::Relaxed);
+                stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
+                backoff = Duration::from_millis(50);
+            }
+            Err(StoreError::Query(e)) => {
+                // The database answered but refused the batch: one row of it may be
+                // unwritable for good. Each is tried alone; one refused alone is given
+                // up on (logged, counted) so that it cannot hold back every later row.
+                tracing::warn!(error = %e, "spend batch refused; writing its rows one by one");
+                let batch: Vec<SpendRow> = rows.drain(..n).collect();
+                for row in batch {
+                    match store.write_spend(std::slice::from_ref(&row), &[]).await {
+                        Ok(()) => {
+                            stats.written.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(StoreError::Query(e) | StoreError::Corrupt(e)) => {
+                            stats.dropped.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(request_id = %row.request_id, error = %e, "spend row refused by the database: not recorded");
+                        }
+                        Err(StoreError::Unavailable(_)) => rows.push_back(row),
+                    }
+                }
+                if store.write_spend(&[], &resets).await.is_ok() {
+                    resets.clear();
+                }
+                stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
+                tracing::warn!(error = %e, buffered = rows.len(), "spend not written yet; kept for the next try");
+                // Keep taking rows while waiting, so the hooks never block.
+                let wait = tokio::time::sleep(backoff);
+                tokio::pin!(wait);
+                loop {
+                    tokio::select! {
+                        () = &mut wait => break,
+                        op = rx.recv(), if !closed => match op {
+                            Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                            None => closed = true,
+                        },
+                    }
+                }
+                backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
+            }
+        }
+        if closed && rows.is_empty() && resets.is_empty() {
+            return;
+        }
+    }
+}
+
+fn take(
+    op: SpendOp,
+    rows: &mut VecDeque<SpendRow>,
+    resets: &mut Vec<BudgetReset>,
+    stats: &SpendStats,
+    max_buffered: usize,
+) {
+    match op {
+        SpendOp::Row(r) => {
+            if rows.len() >= max_buffered {
+                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(
+                    request_id = %r.request_id,
+                    spend = r.spend,
+                    "spend buffer full while the database is away: this row is lost"
+                );
+                return;
+            }
+            rows.push_back(r);
+            stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
+        }
+        SpendOp::Reset(r) => {
+            if !resets.contains(&r) {
+                resets.push(r);
+            }
+        }
+    }
+}

@@ -1,0 +1,705 @@
+//! The tenancy store: virtual keys, teams, users and spend logs, through sqlx's `Any`
+//! driver, so one set of queries and one migration serve SQLite (the embedded default)
+//! and PostgreSQL (several instances). Queries use `$N` placeholders in order, which
+//! both drivers read; times are Unix milliseconds, booleans 0/1, JSON is TEXT.
+//!
+//! The store is never on a request's path: the auth cache (`crate::keys`) loads a key
+//! once, and spend is written by the batched writer. A database that is down at start-up
+//! does not stop the gateway: the pool is lazy, the migration task retries with backoff,
+//! and every call answers [`StoreError::Unavailable`] until it has run.
+
+mod records;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{AnyPool, Row};
+
+pub use records::{KeyRecord, SpendRow, TeamRecord, UserRecord};
+
+/// The schema, embedded: a binary needs no migrations folder beside it.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "keys teams users spend",
+    include_str!("../../migrations/0001_keys_teams_users_spend.sql"),
+)];
+
+/// Longest wait between two tries to reach the database.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Not reachable (yet): start-up still trying, or the database went away.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The database answered with an error.
+    #[error("database error: {0}")]
+    Query(String),
+    /// A stored value could not be read back.
+    #[error("stored value unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(e.to_string()),
+            // Connection lost, server shutting down, out of resources, a rolled-back
+            // transaction (SQLSTATE classes 08, 57, 53, 40), SQLite busy or locked: worth
+            // another try later, like an unreachable server.
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| {
+                    ["08", "57", "53", "40"].iter().any(|p| c.starts_with(p))
+                        || c == "5"
+                        || c == "6"
+                }) =>
+            {
+                Self::Unavailable(e.to_string())
+            }
+            other => Self::Query(other.to_string()),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database behind the tenancy API.
+pub struct Store {
+    pool: AnyPool,
+    backend: &'static str,
+    /// Migrations have run: the schema is there.
+    ready: AtomicBool,
+    /// The last operation reached the database.
+    connected: AtomicBool,
+    /// Statements sent, by what asked: auth loads (the request path's misses), and
+    /// everything else. Tests read them to prove cache hits cost no round trip.
+    auth_reads: AtomicU64,
+    other_queries: AtomicU64,
+}
+
+impl std::fmt::Debug for Store {
+    /// Without the URL: it carries the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("ready", &self.ready.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// `sqlite:` or `postgres:`; anything else is refused at start-up.
+fn backend_of(url: &str) -> Option<&'static str> {
+    if url.starts_with("sqlite:") {
+        Some("sqlite")
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Some("postgres")
+    } else {
+        None
+    }
+}
+
+impl Store {
+    /// Opens the store at `url` without waiting for it: the first connection and the
+    /// migrations happen on a task that retries with backoff until they succeed. Must run
+    /// inside a Tokio runtime.
+    pub fn open(url: &str, max_connections: u32) -> std::result::Result<Arc<Self>, String> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url).ok_or_else(|| {
+            "database_url must start with sqlite:, postgres: or postgresql:".to_owned()
+        })?;
+        let url = if backend == "sqlite" && !url.contains("mode=") {
+            // Created when missing: the embedded default needs no setup.
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == "sqlite" {
+                1
+            } else {
+                max_connections.max(1)
+            })
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy(&url)
+            .map_err(|e| format!("database_url unusable: {e}"))?;
+        let store = Arc::new(Self {
+            pool,
+            backend,
+            ready: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
+            auth_reads: AtomicU64::new(0),
+            other_queries: AtomicU64::new(0),
+        });
+        tokio::runtime::Handle::try_current()
+            .map_err(|_| "the store must be opened inside a Tokio runtime".to_owned())?
+            .spawn(migrate_until_ready(Arc::downgrade(&store)));
+        Ok(store)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Reachable and migrated, as of the last operation.
+    pub fn connected(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && self.connected.load(Ordering::Acquire)
+    }
+
+    /// Statements sent to load keys and teams for the auth cache.
+    pub fn auth_reads(&self) -> u64 {
+        self.auth_reads.load(Ordering::Relaxed)
+    }
+
+    /// Every other statement (management, spend).
+    pub fn other_queries(&self) -> u64 {
+        self.other_queries.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the migrations have run (tests; start-up logs).
+    pub async fn wait_ready(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.ready.load(Ordering::Acquire) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    fn check_ready(&self) -> Result<()> {
+        if self.ready.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(
+                "the database has not been reached yet".into(),
+            ))
+        }
+    }
+
+    /// Records whether an operation reached the database.
+    fn seen<T>(&self, r: std::result::Result<T, sqlx::Error>) -> Result<T> {
+        let r = r.map_err(StoreError::from);
+        let reached = !matches!(r, Err(StoreError::Unavailable(_)));
+        if self.connected.swap(reached, Ordering::AcqRel) != reached {
+            if reached {
+                tracing::info!(backend = self.backend, "database reachable again");
+            } else {
+                tracing::warn!(backend = self.backend, "database unreachable");
+            }
+        }
+        r
+    }
+
+    fn count(&self, auth: bool) {
+        if auth {
+            self.auth_reads.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.other_queries.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    // ---- keys ----
+
+    pub async fn insert_key(&self, k: &KeyRecord) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_key(query(records::INSERT_KEY), k);
+        self.seen(q.execute(&self.pool).await).map(drop)
+    }
+
+    /// The key whose sha256 is `token`; `auth` counts it as a request-path load.
+    pub async fn key(&self, token: &str, auth: bool) -> Result<Option<KeyRecord>> {
+        self.check_ready()?;
+        self.count(auth);
+        let row = self.seen(
+            query("SELECT * FROM llmux_keys WHERE token = $1")
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await,
+        )?;
+        row.as_ref().map(records::key_from_row).transpose()
+    }
+
+    /// Writes every column of `k` but `spend`, which only the spend writer (and
+    /// [`Store::set_key_spend`]) moves.
+    pub async fn update_key(&self, k: &KeyRecord) -> Result<bool> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_key_update(query(records::UPDATE_KEY), k);
+        Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
+    }
+
+    pub async fn set_key_spend(&self, token: &str, spend: f64) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        self.seen(
+            query("UPDATE llmux_keys SET spend = $1 WHERE token = $2")
+                .bind(spend)
+                .bind(token)
+                .execute(&self.pool)
+                .await,
+        )
+        .map(drop)
+    }
+
+    /// Replaces the key `old` by `new` (a regenerated key) in one transaction.
+    pub async fn replace_key(&self, old: &str, new: &KeyRecord) -> Result<bool> {
+        self.check_ready()?;
+        self.count(false);
+        let mut tx = self.seen(self.pool.begin().await)?;
+        let gone = self.seen(
+            query("DELETE FROM llmux_keys WHERE token = $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await,
+        )?;
+        if gone.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let q = records::bind_key(query(records::INSERT_KEY), new);
+        self.seen(q.execute(&mut *tx).await)?;
+        self.seen(tx.commit().await)?;
+        Ok(true)
+    }
+
+    /// Deletes the keys; returns those that existed.
+    pub async fn delete_keys(&self, tokens: &[String]) -> Result<Vec<String>> {
+        self.check_ready()?;
+        let mut deleted = Vec::new();
+        for t in tokens {
+            self.count(false);
+            let r = self.seen(
+                query("DELETE FROM llmux_keys WHERE token = $1")
+                    .bind(t)
+                    .execute(&self.pool)
+                    .await,
+            )?;
+            if r.rows_affected() > 0 {
+                deleted.push(t.clone());
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Tokens of the keys with this alias.
+    pub async fn tokens_with_alias(&self, alias: &str) -> Result<Vec<String>> {
+        self.check_ready()?;
+        self.count(false);
+        let rows = self.seen(
+            query("SELECT token FROM llmux_keys WHERE key_alias = $1")
+                .bind(alias)
+                .fetch_all(&self.pool)
+                .await,
+        )?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("token").map_err(corrupt))
+            .collect()
+    }
+
+    /// One page of keys (1-based `page`), newest first, and the total count.
+    pub async fn list_keys(
+        &self,
+        filter: &KeyFilter,
+        page: u64,
+        size: u64,
+    ) -> Result<(Vec<KeyRecord>, u64)> {
+        self.check_ready()?;
+        self.count(false);
+        let (where_sql, args) = filter.sql();
+        let total: i64 = {
+            let sql = format!("SELECT COUNT(*) AS n FROM llmux_keys{where_sql}");
+            let mut q = query(&sql);
+            for a in &args {
+                q = q.bind(a.clone());
+            }
+            let row = self.seen(q.fetch_one(&self.pool).await)?;
+            row.try_get("n").map_err(corrupt)?
+        };
+        let offset = page.saturating_sub(1).saturating_mul(size);
+        let n = args.len();
+        let sql = format!(
+            "SELECT * FROM llmux_keys{where_sql} ORDER BY created_at DESC, token LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = query(&sql);
+        for a in &args {
+            q = q.bind(a.clone());
+        }
+        let q = q
+            .bind(i64::try_from(size).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = self.seen(q.fetch_all(&self.pool).await)?;
+        let keys = rows
+            .iter()
+            .map(records::key_from_row)
+            .collect::<Result<_>>()?;
+        Ok((keys, u64::try_from(total).unwrap_or(0)))
+    }
+
+    // ---- teams ----
+
+    pub async fn insert_team(&self, t: &TeamRecord) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_team(query(records::INSERT_TEAM), t);
+        self.seen(q.execute(&self.pool).await).map(drop)
+    }
+
+    pub async fn team(&self, team_id: &str, auth: bool) -> Result<Option<TeamRecord>> {
+        self.check_ready()?;
+        self.count(auth);
+        let row = self.seen(
+            query("SELECT * FROM llmux_teams WHERE team_id = $1")
+                .bind(team_id)
+                .fetch_optional(&self.pool)
+                .await,
+        )?;
+        row.as_ref().map(records::team_from_row).transpose()
+    }
+
+    pub async fn update_team(&self, t: &TeamRecord) -> Result<bool> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_team_update(query(records::UPDATE_TEAM), t);
+        Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
+    }
+
+    pub async fn delete_teams(&self, ids: &[String]) -> Result<Vec<String>> {
+        self.check_ready()?;
+        let mut deleted = Vec::new();
+        for id in ids {
+            self.count(false);
+            let r = self.seen(
+                query("DELETE FROM llmux_teams WHERE team_id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await,
+            )?;
+            if r.rows_affected() > 0 {
+                deleted.push(id.clone());
+            }
+        }
+        Ok(deleted)
+    }
+
+    // ---- users ----
+
+    pub async fn insert_user(&self, u: &UserRecord) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_user(query(records::INSERT_USER), u);
+        self.seen(q.execute(&self.pool).await).map(drop)
+    }
+
+    pub async fn user(&self, user_id: &str) -> Result<Option<UserRecord>> {
+        self.check_ready()?;
+        self.count(false);
+        let row = self.seen(
+            query("SELECT * FROM llmux_users WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await,
+        )?;
+        row.as_ref().map(records::user_from_row).transpose()
+    }
+
+    pub async fn update_user(&self, u: &UserRecord) -> Result<bool> {
+        self.check_ready()?;
+        self.count(false);
+        let q = records::bind_user_update(query(records::UPDATE_USER), u);
+        Ok(self.seen(q.execute(&self.pool).await)?.rows_affected() > 0)
+    }
+
+    pub async fn delete_users(&self, ids: &[String]) -> Result<Vec<String>> {
+        self.check_ready()?;
+        let mut deleted = Vec::new();
+        for id in ids {
+            self.count(false);
+            let r = self.seen(
+                query("DELETE FROM llmux_users WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await,
+            )?;
+            if r.rows_affected() > 0 {
+                deleted.push(id.clone());
+            }
+        }
+        Ok(deleted)
+    }
+
+    // ---- spend ----
+
+    /// Writes a batch in one transaction: every spend-log row (a row already there, from
+    /// a batch retried after a lost commit answer, is kept once) and the spend it adds
+    /// to its key, team and user; then the budget resets.
+    pub async fn write_spend(&self, rows: &[SpendRow], resets: &[BudgetReset]) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        let mut tx = self.seen(self.pool.begin().await)?;
+        for r in rows {
+            let inserted = self.seen(
+                records::bind_spend(query(records::INSERT_SPEND), r)
+                    .execute(&mut *tx)
+                    .await,
+            )?;
+            if inserted.rows_affected() == 0 {
+                continue;
+            }
+            self.seen(
+                query("UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2")
+                    .bind(r.spend)
+                    .bind(&r.api_key)
+                    .execute(&mut *tx)
+                    .await,
+            )?;
+            if let Some(team) = &r.team_id {
+                self.seen(
+                    query("UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2")
+                        .bind(r.spend)
+                        .bind(team)
+                        .execute(&mut *tx)
+                        .await,
+                )?;
+            }
+            if let Some(user) = &r.user_id {
+                self.seen(
+                    query("UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2")
+                        .bind(r.spend)
+                        .bind(user)
+                        .execute(&mut *tx)
+                        .await,
+                )?;
+            }
+        }
+        for reset in resets {
+            let sql = match reset.entity {
+                Entity::Key => {
+                    "UPDATE llmux_keys SET spend = 0, budget_reset_at = $1 WHERE token = $2 AND (budget_reset_at IS NULL OR budget_reset_at < $3)"
+                }
+                Entity::Team => {
+                    "UPDATE llmux_teams SET spend = 0, budget_reset_at = $1 WHERE team_id = $2 AND (budget_reset_at IS NULL OR budget_reset_at < $3)"
+                }
+            };
+            self.seen(
+                query(sql)
+                    .bind(reset.next_reset_at)
+                    .bind(&reset.id)
+                    .bind(reset.next_reset_at)
+                    .execute(&mut *tx)
+                    .await,
+            )?;
+        }
+        self.seen(tx.commit().await)
+    }
+
+    /// Spend-log rows, newest first, at most `limit`.
+    pub async fn spend_logs(&self, filter: &SpendFilter, limit: u64) -> Result<Vec<SpendRow>> {
+        self.check_ready()?;
+        self.count(false);
+        let mut clauses = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        if let Some(k) = &filter.api_key {
+            args.push(Arg::Text(k.clone()));
+            clauses.push(format!("api_key = ${}", args.len()));
+        }
+        if let Some(t) = &filter.team_id {
+            args.push(Arg::Text(t.clone()));
+            clauses.push(format!("team_id = ${}", args.len()));
+        }
+        if let Some(u) = &filter.user_id {
+            args.push(Arg::Text(u.clone()));
+            clauses.push(format!("user_id = ${}", args.len()));
+        }
+        if let Some(r) = &filter.request_id {
+            args.push(Arg::Text(r.clone()));
+            clauses.push(format!("request_id = ${}", args.len()));
+        }
+        if let Some(s) = filter.start_ms {
+            args.push(Arg::Int(s));
+            clauses.push(format!("start_time >= ${}", args.len()));
+        }
+        if let Some(e) = filter.end_ms {
+            args.push(Arg::Int(e));
+            clauses.push(format!("start_time <= ${}", args.len()));
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT * FROM llmux_spend_logs{where_sql} ORDER BY start_time DESC LIMIT ${}",
+            args.len() + 1
+        );
+        let mut q = query(&sql);
+        for a in args {
+            q = a.bind(q);
+        }
+        let q = q.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = self.seen(q.fetch_all(&self.pool).await)?;
+        rows.iter().map(records::spend_from_row).collect()
+    }
+}
+
+/// A budget period that ended: the entity's spend goes back to 0 and its next reset is
+/// stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetReset {
+    pub entity: Entity,
+    pub id: String,
+    pub next_reset_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Key,
+    Team,
+}
+
+/// `/key/list` filters.
+#[derive(Debug, Default, Clone)]
+pub struct KeyFilter {
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub key_alias: Option<String>,
+}
+
+impl KeyFilter {
+    fn sql(&self) -> (String, Vec<String>) {
+        let mut clauses = Vec::new();
+        let mut args = Vec::new();
+        for (col, v) in [
+            ("team_id", &self.team_id),
+            ("user_id", &self.user_id),
+            ("key_alias", &self.key_alias),
+        ] {
+            if let Some(v) = v {
+                args.push(v.clone());
+                clauses.push(format!("{col} = ${}", args.len()));
+            }
+        }
+        if clauses.is_empty() {
+            (String::new(), args)
+        } else {
+            (format!(" WHERE {}", clauses.join(" AND ")), args)
+        }
+    }
+}
+
+/// `/spend/logs` filters.
+#[derive(Debug, Default, Clone)]
+pub struct SpendFilter {
+    pub api_key: Option<String>,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub request_id: Option<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Arg {
+    fn bind<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Self::Text(s) => q.bind(s),
+            Self::Int(i) => q.bind(i),
+        }
+    }
+}
+
+/// A statement that is not kept prepared: through `Any`, PostgreSQL would keep the
+/// parameter types of the first execution, and a `NULL` bound there fixes a type that a
+/// later value does not fit ("incorrect binary data format").
+fn query(sql: &str) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql).persistent(false)
+}
+
+fn corrupt(e: sqlx::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// The embedded migrations, as sqlx's migrator reads them.
+#[derive(Debug)]
+struct Embedded;
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> BoxFuture<'s, std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Connects and migrates, retrying with backoff (100 ms doubling to 5 s) until it
+/// succeeds or the store is dropped.
+async fn migrate_until_ready(store: std::sync::Weak<Store>) {
+    let mut backoff = Duration::from_millis(100);
+    let mut logged = false;
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        let outcome = match Migrator::new(Embedded).await {
+            Ok(m) => m.run(&s.pool).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(()) => {
+                s.ready.store(true, Ordering::Release);
+                s.connected.store(true, Ordering::Release);
+                tracing::info!(backend = s.backend, "database ready (migrations applied)");
+                return;
+            }
+            Err(e) => {
+                if !logged {
+                    tracing::warn!(backend = s.backend, error = %e, "database not reachable at start-up; retrying with backoff (the master key works meanwhile)");
+                    logged = true;
+                }
+            }
+        }
+        drop(s);
+        tokio::time::sleep(backoff).await;
+        backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
+    }
+}
+
+/// Reads a row's column, naming the column when it is unreadable.
+pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
