@@ -152,7 +152,11 @@ impl Error {
     /// their message alone, as LiteLLM's `RouterRateLimitError` (a `ValueError`) does.
     fn display_message(&self) -> String {
         match self.kind {
-            ErrorKind::RouterRateLimit => self.message.clone(),
+            // The proxy's own refusals carry their message bare, as LiteLLM's
+            // `ProxyException` and `BudgetExceededError.message` do.
+            ErrorKind::RouterRateLimit
+            | ErrorKind::ProxyAuthentication
+            | ErrorKind::BudgetExceeded => self.message.clone(),
             kind => format!("litellm.{}: {}", kind.class_name(), self.message),
         }
     }
@@ -271,6 +275,25 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxys_own_refusals_are_not_prefixed_with_a_class() {
+        let budget = Error::new(
+            ErrorKind::BudgetExceeded,
+            "Budget has been exceeded! Current cost: 2, Max budget: 1",
+        );
+        assert_eq!(
+            budget.openai_body()["error"]["message"],
+            "Budget has been exceeded! Current cost: 2, Max budget: 1"
+        );
+        assert_eq!(budget.openai_body()["error"]["type"], "budget_exceeded");
+        let auth = Error::new(ErrorKind::ProxyAuthentication, "Authentication Error, no key");
+        assert_eq!(auth.to_string(), "Authentication Error, no key");
+        assert_eq!(
+            Error::new(ErrorKind::RateLimit, "slow").to_string(),
+            "litellm.RateLimitError: slow"
+        );
+    }
 
     #[test]
     fn rate_limit_body_matches_litellm_proxy() {
