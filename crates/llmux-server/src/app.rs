@@ -33,7 +33,9 @@ use axum::routing::{get, post};
 use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::routes::{cache, chat, completions, embeddings, health, messages, model_info, models};
+use crate::routes::{
+    cache, chat, completions, embeddings, health, messages, metrics, model_info, models,
+};
 use crate::state::AppState;
 
 /// The gateway's router over `state`.
@@ -95,6 +97,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cache/ping", get(cache::ping))
         .route("/cache/delete", post(cache::delete))
         .route("/cache/flushall", post(cache::flushall))
+        .route("/metrics", get(metrics::metrics))
+        .route("/metrics/", get(metrics::metrics))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

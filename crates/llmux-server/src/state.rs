@@ -39,6 +39,11 @@ pub struct AppState {
     pub cache: Option<Arc<ResponseCache>>,
     /// Stored `/v1/responses` answers (`previous_response_id`, `GET`).
     pub responses: crate::responses_store::ResponseStore,
+    /// The logging callbacks (`litellm_settings.callbacks`, …), also one of the
+    /// router's hooks; the Prometheus sink is what `/metrics` serves.
+    pub logging: Option<llmux::logging::Started>,
+    /// `litellm_settings.require_auth_for_metrics_endpoint` (LiteLLM's default: true).
+    pub metrics_need_auth: bool,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -78,6 +83,12 @@ impl AppState {
     ) -> Result<Self, StartupError> {
         let settings = router_settings(config)?;
         let cache = response_cache(config, env, clock)?;
+        // The logger goes first: its pre-call keeps the request even when the cache
+        // answers it.
+        let logging = logging(config, env)?;
+        if let Some(l) = &logging {
+            options.hooks.insert(0, l.logger.clone());
+        }
         if let Some(c) = &cache {
             options.hooks.push(c.clone());
         }
@@ -112,6 +123,14 @@ impl AppState {
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
             cache,
             responses: crate::responses_store::ResponseStore::default(),
+            logging,
+            metrics_need_auth: !matches!(
+                config
+                    .litellm_settings
+                    .extra
+                    .get("require_auth_for_metrics_endpoint"),
+                Some(Value::Bool(false))
+            ),
         })
     }
 
@@ -182,6 +201,40 @@ fn response_cache(
     })?;
     tracing::info!(cache_type = kind.name(), "response cache on");
     Ok(Some(Arc::new(cache)))
+}
+
+/// The logging callbacks `litellm_settings` asks for, started (their workers run on the
+/// current Tokio runtime), or `None`.
+fn logging(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<llmux::logging::Started>, StartupError> {
+    let err = |e: llmux::logging::LoggingConfigError| StartupError {
+        path: e.path,
+        message: e.message,
+    };
+    let (settings, ignored) =
+        llmux::logging::LoggingSettings::from_litellm_settings(&config.litellm_settings.extra)
+            .map_err(err)?;
+    if !ignored.is_empty() {
+        tracing::warn!(
+            "callbacks llmux has no sink for (ignored): {}",
+            ignored.join(", ")
+        );
+    }
+    if settings.callbacks.is_empty() {
+        return Ok(None);
+    }
+    let rt = tokio::runtime::Handle::try_current().map_err(|_| StartupError {
+        path: "litellm_settings.callbacks".into(),
+        message: "logging callbacks need a Tokio runtime".into(),
+    })?;
+    let started = settings.start(&rt, env).map_err(err)?;
+    if let Some(s) = &started {
+        let names: Vec<&str> = s.logger.queues().iter().map(|q| q.name()).collect();
+        tracing::info!(callbacks = names.join(", "), "logging on");
+    }
+    Ok(started)
 }
 
 /// `router_settings.caching_groups`: `[["gpt-a", "gpt-b"], …]`.

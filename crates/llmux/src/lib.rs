@@ -42,6 +42,7 @@ mod client;
 pub mod config;
 pub mod credentials;
 mod deployment;
+pub mod logging;
 /// Google OAuth for Vertex AI (moved into the credential layer; the old path stays).
 pub use credentials::google as google_auth;
 mod messages;

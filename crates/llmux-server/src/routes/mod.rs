@@ -11,6 +11,7 @@ pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod health;
 pub(crate) mod messages;
+pub(crate) mod metrics;
 pub(crate) mod model_info;
 pub(crate) mod models;
 pub(crate) mod responses;

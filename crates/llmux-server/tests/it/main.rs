@@ -17,6 +17,7 @@ mod cohere;
 mod common;
 mod endpoints;
 mod health;
+mod logging;
 mod messages;
 mod ollama;
 mod params;

@@ -60,6 +60,9 @@ impl<T: Answer> AnswerJson for T {
     fn to_json(&self) -> Option<Value> {
         Answer::to_json(self)
     }
+    fn is_stream(&self) -> bool {
+        Answer::is_stream(self)
+    }
 }
 
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {

@@ -67,6 +67,19 @@ pub struct CallContext {
     /// What the response cache made of this call, set once by its pre-call hook: read by
     /// its success hooks (where to store) and by the entrance (`x-litellm-cache-key`).
     pub cache: OnceLock<CacheLookup>,
+    /// The request's messages and parameters as the loggers record them, set once by the
+    /// logging hook's pre-call when message logging is on (`llmux::logging`).
+    pub logged_request: OnceLock<std::sync::Arc<LoggedRequest>>,
+}
+
+/// What the logging hook keeps of a request for its success and failure events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoggedRequest {
+    /// `messages` (chat), `prompt` (completions), `input` (embeddings, responses).
+    pub messages: Value,
+    /// The request's other parameters (`temperature`, `max_tokens`, …).
+    pub model_parameters: serde_json::Map<String, Value>,
+    pub stream: bool,
 }
 
 /// The response cache's verdict on one call.
@@ -89,6 +102,7 @@ impl CallContext {
             user: None,
             keys: RequestKeys::default(),
             cache: OnceLock::new(),
+            logged_request: OnceLock::new(),
         }
     }
 

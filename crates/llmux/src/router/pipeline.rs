@@ -49,7 +49,7 @@ where
                 return Err(failed(e));
             }
             PreCall::Answer(v) => {
-                return T::from_hook(v)
+                let routed = T::from_hook(v)
                     .map(|value| Routed {
                         value,
                         deployment: None,
@@ -59,7 +59,10 @@ where
                         headers: Vec::new(),
                         upstream_time: Duration::ZERO,
                     })
-                    .map_err(failed);
+                    .map_err(failed)?;
+                // A hook's answer (a cache hit) is a success the loggers record too.
+                notify_success(inner, ctx, &routed);
+                return Ok(routed);
             }
         }
     }
