@@ -133,16 +133,29 @@ impl Call {
         );
     }
 
-    /// The JSON answer, its `model` renamed to the group that answered.
-    pub fn json<T: serde::Serialize>(
+    /// The JSON answer, its `model` renamed to the group that answered, with
+    /// `x-litellm-response-cost` when the answer has a price.
+    pub fn json<T: serde::Serialize + llmux::router::Answer>(
         &self,
         routed: Routed<T>,
         model_of: impl FnOnce(&mut T) -> &mut String,
     ) -> Result<Response, ApiError> {
+        let cost = routed
+            .deployment
+            .as_ref()
+            .zip(routed.value.usage())
+            .and_then(|(d, u)| d.deployment.cost(u));
         let (mut value, meta) = routed.into_parts();
         model_of(&mut value).clone_from(&meta.model_group);
         let mut resp = json_response(&value).map_err(|e| self.fail(e))?;
         self.decorate(&mut resp, &meta);
+        if let Some(cost) = cost {
+            insert(
+                resp.headers_mut(),
+                "x-litellm-response-cost",
+                &cost.to_string(),
+            );
+        }
         Ok(resp)
     }
 

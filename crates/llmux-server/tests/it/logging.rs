@@ -563,3 +563,47 @@ async fn generic_api_down_slow_then_back_never_slows_a_request() {
     );
     server.abort();
 }
+
+#[tokio::test]
+async fn response_cost_header_uses_litellm_params_prices_which_never_go_upstream() {
+    let gw = Gateway::start(&format!(
+        r#"
+model_list:
+  - model_name: priced
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
+      input_cost_per_token: 0.000001
+      output_cost_per_token: 0.000002
+      cache_read_input_token_cost: 0.0000005
+  - model_name: registry
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
+"#
+    ))
+    .await;
+    let r = gw.chat(&chat_body("priced")).await;
+    r.ok_json();
+    let cost: f64 = r
+        .header("x-litellm-response-cost")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(cost, 12.0 * 1e-6 + 9.0 * 2e-6);
+    let r = gw.chat(&chat_body("registry")).await;
+    r.ok_json();
+    let cost: f64 = r
+        .header("x-litellm-response-cost")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(cost, mock_cost());
+    for req in gw.upstream() {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert!(keys.iter().all(|k| !k.contains("cost")), "{keys:?}");
+    }
+}
