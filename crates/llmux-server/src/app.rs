@@ -34,7 +34,7 @@ use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::routes::{
-    cache, chat, completions, embeddings, health, messages, metrics, model_info, models,
+    cache, chat, completions, embeddings, health, messages, metrics, model_info, models, utils,
 };
 use crate::state::AppState;
 
@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cache/flushall", post(cache::flushall))
         .route("/metrics", get(metrics::metrics))
         .route("/metrics/", get(metrics::metrics))
+        .route("/utils/token_counter", post(utils::token_counter))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

@@ -16,6 +16,7 @@ pub(crate) mod model_info;
 pub(crate) mod models;
 pub(crate) mod responses;
 pub(crate) mod sse;
+pub(crate) mod utils;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

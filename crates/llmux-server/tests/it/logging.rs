@@ -607,3 +607,29 @@ model_list:
         assert!(keys.iter().all(|k| !k.contains("cost")), "{keys:?}");
     }
 }
+
+#[tokio::test]
+async fn utils_token_counter_counts_in_the_deployments_encoding() {
+    let gw = Gateway::start(&config("  drop_params: true")).await;
+    let r = gw
+        .post_json(
+            "/utils/token_counter",
+            &json!({"model": "gpt-alias", "messages": [{"role": "user", "content": "Hello, how are you today?"}]}),
+        )
+        .await;
+    let body = r.ok_json();
+    assert_eq!(body["total_tokens"], 14);
+    assert_eq!(body["request_model"], "gpt-alias");
+    assert_eq!(body["model_used"], "gpt-4o-mini");
+    assert_eq!(body["tokenizer_type"], "openai_tokenizer");
+    let r = gw
+        .post_json(
+            "/utils/token_counter",
+            &json!({"model": "gpt-alias", "prompt": "hello world"}),
+        )
+        .await;
+    assert_eq!(r.ok_json()["total_tokens"], 2);
+    gw.post_json("/utils/token_counter", &json!({"model": "gpt-alias"}))
+        .await
+        .assert_error(400, "invalid_request_error");
+}
