@@ -47,6 +47,7 @@ pub mod logging;
 pub use credentials::google as google_auth;
 mod messages;
 mod mock;
+pub mod model_info;
 mod options;
 pub mod request_keys;
 mod responses;
@@ -64,6 +65,11 @@ pub use llmux_registry as models;
 pub use llmux_types::*;
 pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_message_tokens_locally};
 pub use mock::MockResponse;
+pub use model_info::{
+    model_info, supports_function_calling, supports_parallel_function_calling,
+    supports_prompt_caching, supports_reasoning, supports_response_schema, supports_tool_choice,
+    supports_vision,
+};
 pub use options::CallOptions;
 pub use request_keys::{RequestKeys, RequestOverrides};
 pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usage_of};
