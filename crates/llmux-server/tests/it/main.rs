@@ -20,6 +20,7 @@ mod health;
 mod logging;
 mod messages;
 mod ollama;
+mod otel;
 mod params;
 mod requests;
 mod responses;

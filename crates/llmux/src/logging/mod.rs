@@ -22,6 +22,7 @@ mod queue;
 mod settings;
 
 pub mod generic_api;
+pub mod otel;
 pub mod prometheus;
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use super::queue::{Sink, SinkQueue, Wants};
 pub const DEFAULT_QUEUE_SIZE: usize = 10_000;
 
 /// The sinks llmux has, by LiteLLM's callback name (`json_lines` is llmux's own).
-pub const KNOWN_CALLBACKS: &[&str] = &["prometheus", "generic_api", "json_lines"];
+pub const KNOWN_CALLBACKS: &[&str] = &["prometheus", "otel", "generic_api", "json_lines"];
 
 /// A logging setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,6 +176,11 @@ impl LoggingSettings {
                     let s = GenericApiSettings::from_options(&opts, env)
                         .map_err(|(k, m)| bad(format!("{path}.{k}"), m))?;
                     Arc::new(GenericApiSink::new(s).map_err(|m| bad(&path, m))?)
+                }
+                "otel" => {
+                    let s = super::otel::OtelSettings::from_options(&opts, env)
+                        .map_err(|(k, m)| bad(format!("{path}.{k}"), m))?;
+                    Arc::new(super::otel::OtelSink::new(s).map_err(|m| bad(&path, m))?)
                 }
                 "json_lines" => Arc::new(
                     JsonLinesSink::from_options(&opts)
