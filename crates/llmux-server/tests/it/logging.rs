@@ -438,6 +438,53 @@ async fn metrics_after_a_known_mix_of_requests() {
         text.contains("# TYPE litellm_llm_api_latency_metric histogram"),
         "{text}"
     );
+    // Every metric the Grafana dashboard queries is one /metrics declares.
+    let dashboard: Value =
+        serde_json::from_str(include_str!("../../../../dashboards/grafana-llmux.json")).unwrap();
+    let declared: HashSet<&str> = gw
+        .state
+        .logging
+        .as_ref()
+        .unwrap()
+        .prometheus
+        .as_ref()
+        .unwrap()
+        .metric_names()
+        .iter()
+        .copied()
+        .collect();
+    let family = |word: &str| {
+        ["_total", "_bucket", "_count", "_sum"]
+            .iter()
+            .find_map(|suffix| word.strip_suffix(suffix))
+            .unwrap_or(word)
+            .to_owned()
+    };
+    let mut queried = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            // A metric name is followed by its selector, range or closing parenthesis;
+            // a label name (`by (model_group, …)`) is not.
+            let mut rest = expr;
+            while let Some(start) = rest.find("litellm_").or_else(|| rest.find("llmux_")) {
+                let tail = &rest[start..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(tail.len());
+                let word = &tail[..end];
+                if matches!(tail[end..].chars().next(), Some('{' | '[' | ')')) {
+                    queried += 1;
+                    assert!(
+                        declared.contains(family(word).as_str()),
+                        "the dashboard queries {word}, not served"
+                    );
+                }
+                rest = &tail[end..];
+            }
+        }
+    }
+    assert!(queried >= 16, "{queried}");
 }
 
 #[tokio::test]

@@ -160,6 +160,7 @@ pub struct DeploymentRow {
 /// The Prometheus sink and its registry.
 pub struct PrometheusSink {
     registry: Registry,
+    names: Vec<&'static str>,
     requests: FCounter,
     spend: FCounter,
     total_tokens: FCounter,
@@ -203,27 +204,33 @@ impl PrometheusSink {
             return Err(format!("unknown prometheus option {k}"));
         }
         let mut r = Registry::default();
-        let counter = |r: &mut Registry, name: &str, help: &str| {
+        let names = std::cell::RefCell::new(Vec::new());
+        let counter = |r: &mut Registry, name: &'static str, help: &str| {
             let f = FCounter::default();
             r.register(name, help, f.clone());
+            names.borrow_mut().push(name);
             f
         };
-        let hist = |r: &mut Registry, name: &str, help: &str| {
+        let hist = |r: &mut Registry, name: &'static str, help: &str| {
             let f = FHist::new_with_constructor(latency_histogram as fn() -> Histogram);
             r.register(name, help, f.clone());
+            names.borrow_mut().push(name);
             f
         };
-        let gauge = |r: &mut Registry, name: &str, help: &str| {
+        let gauge = |r: &mut Registry, name: &'static str, help: &str| {
             let f = FGauge::default();
             r.register(name, help, f.clone());
+            names.borrow_mut().push(name);
             f
         };
-        let int_gauge = |r: &mut Registry, name: &str, help: &str| {
+        let int_gauge = |r: &mut Registry, name: &'static str, help: &str| {
             let f = FIntGauge::default();
             r.register(name, help, f.clone());
+            names.borrow_mut().push(name);
             f
         };
-        Ok(Self {
+        let mut sink = Self {
+            names: Vec::new(),
             requests: counter(
                 &mut r,
                 "litellm_requests_metric",
@@ -340,7 +347,14 @@ impl PrometheusSink {
                 "Total number of failures when emitting logs to callbacks, since start",
             ),
             registry: r,
-        })
+        };
+        sink.names = names.into_inner();
+        Ok(sink)
+    }
+
+    /// Every metric family registered (counters without their `_total`).
+    pub fn metric_names(&self) -> &[&'static str] {
+        &self.names
     }
 
     fn record(&self, e: &StandardLoggingPayload) {
