@@ -141,10 +141,11 @@ impl Call {
         routed: Routed<T>,
         model_of: impl FnOnce(&mut T) -> &mut String,
     ) -> Result<Response, ApiError> {
+        let built = routed.value.built_usage();
         let cost = routed
             .deployment
             .as_ref()
-            .zip(routed.value.usage())
+            .zip(routed.value.usage().or(built.as_ref()))
             .and_then(|(d, u)| d.deployment.cost(u));
         let (mut value, meta) = routed.into_parts();
         model_of(&mut value).clone_from(&meta.model_group);

@@ -629,6 +629,11 @@ model_list:
       model: openai/gpt-4o-mini
       api_base: "{{mock}}/v1"
       api_key: {UPSTREAM_KEY}
+  - model_name: embed
+    litellm_params:
+      model: openai/text-embedding-3-small
+      api_base: "{{mock}}/v1"
+      api_key: {UPSTREAM_KEY}
 "#
     ))
     .await;
@@ -648,6 +653,20 @@ model_list:
         .parse()
         .unwrap();
     assert_eq!(cost, mock_cost());
+    // Embeddings: the mock bills 5 tokens per input; text-embedding-3-small is 2e-8.
+    let r = gw
+        .post_json(
+            "/v1/embeddings",
+            &json!({"model": "embed", "input": ["a", "b"]}),
+        )
+        .await;
+    r.ok_json();
+    let cost: f64 = r
+        .header("x-litellm-response-cost")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(cost, 10.0 * 2e-8);
     for req in gw.upstream() {
         let body: Value = serde_json::from_slice(&req.body).unwrap();
         let keys: Vec<&String> = body.as_object().unwrap().keys().collect();

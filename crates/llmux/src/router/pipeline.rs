@@ -181,7 +181,8 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
         .deployment
         .as_ref()
         .map_or(("", ""), |d| (d.id.as_str(), d.deployment.provider.id()));
-    let usage = routed.value.usage();
+    let built = routed.value.built_usage();
+    let usage = routed.value.usage().or(built.as_ref());
     let deployment = routed.deployment.as_deref();
     let cost = deployment
         .zip(usage)
