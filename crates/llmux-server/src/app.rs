@@ -34,7 +34,8 @@ use crate::routes::responses;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::routes::{
-    cache, chat, completions, embeddings, health, keys, messages, model_info, models, teams, users,
+    cache, chat, completions, embeddings, health, keys, messages, metrics, model_info, models,
+    teams, users, utils,
 };
 use crate::state::AppState;
 
@@ -118,6 +119,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/user/delete", post(users::delete))
         .route("/spend/logs", get(teams::spend_logs))
         .route("/global/spend/report", get(teams::spend_report))
+        .route("/metrics", get(metrics::metrics))
+        .route("/metrics/", get(metrics::metrics))
+        .route("/utils/token_counter", post(utils::token_counter))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

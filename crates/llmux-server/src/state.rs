@@ -41,6 +41,11 @@ pub struct AppState {
     pub responses: crate::responses_store::ResponseStore,
     /// Virtual keys, teams and spend (`crate::keys`): on when a master key is set.
     pub keys: Option<Arc<crate::keys::KeyAuth>>,
+    /// The logging callbacks (`litellm_settings.callbacks`, …), also one of the
+    /// router's hooks; the Prometheus sink is what `/metrics` serves.
+    pub logging: Option<llmux::logging::Started>,
+    /// `litellm_settings.require_auth_for_metrics_endpoint` (LiteLLM's default: true).
+    pub metrics_need_auth: bool,
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -85,6 +90,12 @@ impl AppState {
             options.hooks.insert(0, k.clone());
         }
         let cache = response_cache(config, env, clock)?;
+        // The logger goes first: its pre-call keeps the request even when the cache
+        // answers it.
+        let logging = logging(config, env)?;
+        if let Some(l) = &logging {
+            options.hooks.insert(0, l.logger.clone());
+        }
         if let Some(c) = &cache {
             options.hooks.push(c.clone());
         }
@@ -123,6 +134,14 @@ impl AppState {
             cache,
             responses: crate::responses_store::ResponseStore::default(),
             keys,
+            logging,
+            metrics_need_auth: !matches!(
+                config
+                    .litellm_settings
+                    .extra
+                    .get("require_auth_for_metrics_endpoint"),
+                Some(Value::Bool(false))
+            ),
         })
     }
 
@@ -193,6 +212,40 @@ fn response_cache(
     })?;
     tracing::info!(cache_type = kind.name(), "response cache on");
     Ok(Some(Arc::new(cache)))
+}
+
+/// The logging callbacks `litellm_settings` asks for, started (their workers run on the
+/// current Tokio runtime), or `None`.
+fn logging(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<llmux::logging::Started>, StartupError> {
+    let err = |e: llmux::logging::LoggingConfigError| StartupError {
+        path: e.path,
+        message: e.message,
+    };
+    let (settings, ignored) =
+        llmux::logging::LoggingSettings::from_litellm_settings(&config.litellm_settings.extra)
+            .map_err(err)?;
+    if !ignored.is_empty() {
+        tracing::warn!(
+            "callbacks llmux has no sink for (ignored): {}",
+            ignored.join(", ")
+        );
+    }
+    if settings.callbacks.is_empty() {
+        return Ok(None);
+    }
+    let rt = tokio::runtime::Handle::try_current().map_err(|_| StartupError {
+        path: "litellm_settings.callbacks".into(),
+        message: "logging callbacks need a Tokio runtime".into(),
+    })?;
+    let started = settings.start(&rt, env).map_err(err)?;
+    if let Some(s) = &started {
+        let names: Vec<&str> = s.logger.queues().iter().map(|q| q.name()).collect();
+        tracing::info!(callbacks = names.join(", "), "logging on");
+    }
+    Ok(started)
 }
 
 /// `router_settings.caching_groups`: `[["gpt-a", "gpt-b"], …]`.

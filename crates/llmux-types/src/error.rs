@@ -287,7 +287,10 @@ mod tests {
             "Budget has been exceeded! Current cost: 2, Max budget: 1"
         );
         assert_eq!(budget.openai_body()["error"]["type"], "budget_exceeded");
-        let auth = Error::new(ErrorKind::ProxyAuthentication, "Authentication Error, no key");
+        let auth = Error::new(
+            ErrorKind::ProxyAuthentication,
+            "Authentication Error, no key",
+        );
         assert_eq!(auth.to_string(), "Authentication Error, no key");
         assert_eq!(
             Error::new(ErrorKind::RateLimit, "slow").to_string(),

@@ -42,10 +42,12 @@ mod client;
 pub mod config;
 pub mod credentials;
 mod deployment;
+pub mod logging;
 /// Google OAuth for Vertex AI (moved into the credential layer; the old path stays).
 pub use credentials::google as google_auth;
 mod messages;
 mod mock;
+pub mod model_info;
 mod options;
 pub mod request_keys;
 mod responses;
@@ -63,11 +65,17 @@ pub use llmux_registry as models;
 pub use llmux_types::*;
 pub use messages::{MessagesAnswer, MessagesPassthrough, TokenCount, count_message_tokens_locally};
 pub use mock::MockResponse;
+pub use model_info::{
+    model_info, supports_function_calling, supports_parallel_function_calling,
+    supports_prompt_caching, supports_reasoning, supports_response_schema, supports_tool_choice,
+    supports_vision,
+};
 pub use options::CallOptions;
 pub use request_keys::{RequestKeys, RequestOverrides};
 pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usage_of};
 pub use router::{CallContext, Routed, Router};
 pub use stream::{ChatStream, CompletionStream, EventStream};
+pub use tokens::count_text_tokens;
 
 /// A one-deployment router for a free-function call: the same attempt loop (retries,
 /// hooks) as every other call, with `opts.num_retries` retries.

@@ -93,6 +93,27 @@ pub(crate) async fn count_ordinary(encoding: Encoding, text: String) -> Result<u
     })?
 }
 
+/// LiteLLM's `token_counter(model, text=…)`: the tokens of a bare prompt in `model`'s
+/// encoding, with no message overheads (LiteLLM's 1024-character pieces).
+pub async fn count_text_tokens(model: &str, text: String) -> Result<u64, Error> {
+    let encoding = Encoding::for_model(model);
+    let inline = encoding.is_loaded() && text.len() <= INLINE_BYTES;
+    let count = move || {
+        encoding
+            .bpe()
+            .map(|bpe| llmux_providers::messages_api::count_text(&text, &|t| bpe.count_ordinary(t)))
+    };
+    if inline {
+        return count();
+    }
+    tokio::task::spawn_blocking(count).await.map_err(|e| {
+        Error::new(
+            ErrorKind::InternalServer,
+            format!("token counting failed: {e}"),
+        )
+    })?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +133,50 @@ mod tests {
                 .unwrap(),
             7
         );
+    }
+
+    /// The checked-in corpus: counts made by Python's `tiktoken` (`encode_ordinary`) and
+    /// LiteLLM's `token_counter` (messages with names, images, tool calls and tools;
+    /// unicode, emoji, code, special-token text), see `tests/data/token_corpus.json`.
+    const CORPUS: &str = include_str!("../tests/data/token_corpus.json");
+
+    #[tokio::test]
+    async fn texts_match_python_tiktoken() {
+        let corpus: serde_json::Value = serde_json::from_str(CORPUS).unwrap();
+        let texts = corpus["texts"].as_array().unwrap();
+        assert!(texts.len() >= 9);
+        for case in texts {
+            let text = case["text"].as_str().unwrap();
+            for (encoding, key) in [
+                (Encoding::O200kBase, "o200k_base"),
+                (Encoding::Cl100kBase, "cl100k_base"),
+            ] {
+                let n = count_ordinary(encoding, text.to_owned()).await.unwrap();
+                assert_eq!(n, case[key].as_u64().unwrap(), "{key}: {text:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn conversations_match_litellm_token_counter() {
+        let corpus: serde_json::Value = serde_json::from_str(CORPUS).unwrap();
+        for case in corpus["conversations"].as_array().unwrap() {
+            let mut req = serde_json::Map::new();
+            req.insert("messages".into(), case["messages"].clone());
+            if let Some(tools) = case.get("tools") {
+                req.insert("tools".into(), tools.clone());
+            }
+            for (model, expected) in case["expected"].as_object().unwrap() {
+                let count = crate::count_message_tokens_locally(model, req.clone())
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    count.input_tokens,
+                    expected.as_u64().unwrap(),
+                    "{model}: {}",
+                    case["messages"]
+                );
+            }
+        }
     }
 }

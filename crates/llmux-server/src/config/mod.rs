@@ -85,6 +85,17 @@ pub struct LitellmSettings {
     pub extra: Map<String, Value>,
 }
 
+/// `litellm_settings` keys the logging callbacks act on (`llmux::logging`).
+pub const LOGGING_KEYS: &[&str] = &[
+    "callbacks",
+    "success_callback",
+    "failure_callback",
+    "callback_settings",
+    "turn_off_message_logging",
+    "redact_user_api_key_info",
+    "require_auth_for_metrics_endpoint",
+];
+
 /// `general_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct GeneralSettings {
@@ -185,6 +196,7 @@ impl Config {
                     "litellm_settings" => {
                         !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
                             && !matches!(key.as_str(), "cache" | "cache_params")
+                            && !LOGGING_KEYS.contains(&key.as_str())
                     }
                     "router_settings" => key.as_str() != "caching_groups",
                     "general_settings" => !matches!(

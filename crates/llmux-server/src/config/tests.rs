@@ -343,7 +343,7 @@ fn unsupported_keys_are_listed_with_their_path() {
 model_list:
   - model_name: m
     litellm_params: {model: x, aws_region_name: us-east-1, temperature: 0.2}
-litellm_settings: {drop_params: true, callbacks: [prometheus]}
+litellm_settings: {drop_params: true, callbacks: [prometheus], json_logs: true}
 router_settings: {routing_strategy: simple-shuffle, redis_host: localhost, enable_loadbalancing_on_batch_endpoints: true}
 general_settings: {master_key: sk-1, database_url: postgres://db, disable_spend_logs: true, max_request_size_mb: 2}
 credential_list: []
@@ -351,13 +351,13 @@ mcp_servers: {}
 ";
     let config = parse(yaml);
     // Keys the router or the gateway act on (`routing_strategy`, `redis_host`,
-    // `max_request_size_mb`) are not listed.
+    // `max_request_size_mb`, `callbacks`) are not listed.
     assert_eq!(
         config.unsupported_keys(),
         [
             "credential_list",
             "mcp_servers",
-            "litellm_settings.callbacks",
+            "litellm_settings.json_logs",
             "router_settings.enable_loadbalancing_on_batch_endpoints",
             "general_settings.disable_spend_logs",
         ]

@@ -13,12 +13,14 @@ pub(crate) mod embeddings;
 pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod messages;
+pub(crate) mod metrics;
 pub(crate) mod model_info;
 pub(crate) mod models;
 pub(crate) mod responses;
 pub(crate) mod sse;
 pub(crate) mod teams;
 pub(crate) mod users;
+pub(crate) mod utils;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -175,16 +177,30 @@ impl Call {
         );
     }
 
-    /// The JSON answer, its `model` renamed to the group that answered.
-    pub fn json<T: serde::Serialize>(
+    /// The JSON answer, its `model` renamed to the group that answered, with
+    /// `x-litellm-response-cost` when the answer has a price.
+    pub fn json<T: serde::Serialize + llmux::router::Answer>(
         &self,
         routed: Routed<T>,
         model_of: impl FnOnce(&mut T) -> &mut String,
     ) -> Result<Response, ApiError> {
+        let built = routed.value.built_usage();
+        let cost = routed
+            .deployment
+            .as_ref()
+            .zip(routed.value.usage().or(built.as_ref()))
+            .and_then(|(d, u)| d.deployment.cost(u));
         let (mut value, meta) = routed.into_parts();
         model_of(&mut value).clone_from(&meta.model_group);
         let mut resp = json_response(&value).map_err(|e| self.fail(e))?;
         self.decorate(&mut resp, &meta);
+        if let Some(cost) = cost {
+            insert(
+                resp.headers_mut(),
+                "x-litellm-response-cost",
+                &cost.to_string(),
+            );
+        }
         Ok(resp)
     }
 

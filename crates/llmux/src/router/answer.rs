@@ -30,6 +30,12 @@ pub trait Answer: Send + Sized + 'static {
         None
     }
 
+    /// A usage built from an answer whose own usage has another shape (embeddings), for
+    /// pricing and the success hooks; `None` for answers that have [`Answer::usage`].
+    fn built_usage(&self) -> Option<Usage> {
+        None
+    }
+
     /// For streams: waits for the first event, so an upstream that fails before it is
     /// a failed attempt (retried, then fallen back) rather than a broken answer.
     fn first_event(self) -> BoxFuture<'static, Result<Self, Error>> {
@@ -59,6 +65,9 @@ pub trait Answer: Send + Sized + 'static {
 impl<T: Answer> AnswerJson for T {
     fn to_json(&self) -> Option<Value> {
         Answer::to_json(self)
+    }
+    fn is_stream(&self) -> bool {
+        Answer::is_stream(self)
     }
 }
 
@@ -112,6 +121,14 @@ impl Answer for CompletionResponse {
 impl Answer for EmbeddingResponse {
     fn tokens(&self) -> Option<u64> {
         Some(self.usage.prompt_tokens)
+    }
+    fn built_usage(&self) -> Option<Usage> {
+        Some(Usage {
+            prompt_tokens: self.usage.prompt_tokens,
+            completion_tokens: self.usage.completion_tokens,
+            total_tokens: self.usage.total_tokens,
+            ..Usage::default()
+        })
     }
     fn from_hook(value: Value) -> Result<Self, Error> {
         decode(value)

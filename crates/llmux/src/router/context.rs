@@ -74,6 +74,9 @@ pub struct CallContext {
     /// by its success hooks (whose spend, which limits to end) and by the entrance (the
     /// `x-litellm-key-spend` and remaining-limit headers).
     pub grant: OnceLock<KeyGrant>,
+    /// The request's messages and parameters as the loggers record them, set once by the
+    /// logging hook's pre-call when message logging is on (`llmux::logging`).
+    pub logged_request: OnceLock<std::sync::Arc<LoggedRequest>>,
 }
 
 /// The virtual-key check's verdict on one call it let in.
@@ -92,6 +95,16 @@ pub struct KeyGrant {
     /// adds to, each with the seed it starts at when it does not exist yet.
     pub totals: Vec<(String, f64)>,
     /// The request asked for a stream (its usage comes at the stream's end).
+    pub stream: bool,
+}
+
+/// What the logging hook keeps of a request for its success and failure events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoggedRequest {
+    /// `messages` (chat), `prompt` (completions), `input` (embeddings, responses).
+    pub messages: Value,
+    /// The request's other parameters (`temperature`, `max_tokens`, …).
+    pub model_parameters: serde_json::Map<String, Value>,
     pub stream: bool,
 }
 
@@ -116,6 +129,7 @@ impl CallContext {
             keys: RequestKeys::default(),
             cache: OnceLock::new(),
             grant: OnceLock::new(),
+            logged_request: OnceLock::new(),
         }
     }
 

@@ -125,7 +125,11 @@ impl RouterDeployment {
             num_retries: lp.num_retries.or(lp.max_retries),
             default_params: x
                 .iter()
-                .filter(|(k, _)| !NON_REQUEST_KEYS.contains(&k.as_str()) && !is_connection_key(k))
+                .filter(|(k, _)| {
+                    !NON_REQUEST_KEYS.contains(&k.as_str())
+                        && !is_connection_key(k)
+                        && !is_price_key(k)
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             entry: entry.clone(),
@@ -210,7 +214,7 @@ fn call_options(
         allowed_openai_params: lp.allowed_openai_params.clone().unwrap_or_default(),
         extra_headers,
         mock_response: lp.mock_response.as_ref().and_then(MockResponse::from_json),
-        model_info: model_info.clone(),
+        model_info: with_params_prices(model_info, lp),
         provider_params: lp
             .extra
             .iter()
@@ -221,6 +225,23 @@ fn call_options(
 }
 
 /// Provider credentials and locations handled by provider families (`aws_*`, …).
+/// A custom price (`input_cost_per_token`, `cache_read_input_token_cost`,
+/// `output_cost_per_token_above_200k_tokens`, `input_cost_per_image`, …): it prices the
+/// deployment's calls and is never sent upstream.
+pub fn is_price_key(k: &str) -> bool {
+    k.contains("_cost_per_") || k.ends_with("_token_cost") || k.contains("_token_cost_above_")
+}
+
+/// The entry's `model_info` with the custom prices of its `litellm_params` over it, as
+/// LiteLLM registers `litellm_params` prices for the deployment's model.
+fn with_params_prices(model_info: &Map<String, Value>, lp: &LitellmParams) -> Map<String, Value> {
+    let mut info = model_info.clone();
+    for (k, v) in lp.extra.iter().filter(|(k, _)| is_price_key(k)) {
+        info.insert(k.clone(), v.clone());
+    }
+    info
+}
+
 fn is_connection_key(k: &str) -> bool {
     [
         "aws_", "vertex_", "azure_", "watsonx_", "api_", "client_", "tenant_", "litellm_",

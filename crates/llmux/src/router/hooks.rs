@@ -65,6 +65,11 @@ pub struct CallSuccess<'a> {
 /// come with [`StreamEnd::streamed`]).
 pub trait AnswerJson {
     fn to_json(&self) -> Option<Value>;
+
+    /// Whether the answer is a stream (its usage and end come with [`StreamEnd`]).
+    fn is_stream(&self) -> bool {
+        false
+    }
 }
 
 impl std::fmt::Debug for dyn AnswerJson + '_ {

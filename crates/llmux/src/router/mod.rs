@@ -57,7 +57,7 @@ use llmux_types::{
 };
 
 pub use answer::{Answer, StreamEvent, StreamTracker};
-pub use context::{CacheLookup, CallContext, Entrance, Identity, KeyGrant};
+pub use context::{CacheLookup, CallContext, Entrance, Identity, KeyGrant, LoggedRequest};
 pub use deployment::{DeploymentDefaults, NON_REQUEST_KEYS, RouterDeployment};
 pub use groups::{Group, Groups, Resolved};
 pub use hooks::{

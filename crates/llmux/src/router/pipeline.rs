@@ -60,8 +60,8 @@ where
                         upstream_time: Duration::ZERO,
                     })
                     .map_err(failed)?;
-                // A hook's answer is a success too (`CallSuccess::deployment` is `None`):
-                // the key hook ends the limits it counted and logs the hit's spend row.
+                // A hook's answer (a cache hit) is a success too (`CallSuccess::deployment`
+                // is `None`): the loggers record it, the key hook ends the limits it counted.
                 notify_success(inner, ctx, &routed);
                 return Ok(routed);
             }
@@ -182,7 +182,8 @@ fn notify_success<T: Answer>(inner: &Inner, ctx: &CallContext, routed: &Routed<T
         .deployment
         .as_ref()
         .map_or(("", ""), |d| (d.id.as_str(), d.deployment.provider.id()));
-    let usage = routed.value.usage();
+    let built = routed.value.built_usage();
+    let usage = routed.value.usage().or(built.as_ref());
     let deployment = routed.deployment.as_deref();
     let cost = deployment
         .zip(usage)
