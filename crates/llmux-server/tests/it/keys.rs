@@ -58,10 +58,15 @@ impl Drop for Env {
 }
 
 async fn start() -> Env {
+    start_with("").await
+}
+
+/// A gateway on a fresh store, with `extra` appended to its config.
+async fn start_with(extra: &str) -> Env {
     let dir = temp_dir();
     let url = format!("sqlite://{}", dir.join("keys.db").display());
     let clock = Arc::new(llmux::cache::ManualClock::starting_now());
-    let gw = Gateway::try_start(&config(&url), &|_| None, clock.clone())
+    let gw = Gateway::try_start(&(config(&url) + extra), &|_| None, clock.clone())
         .await
         .unwrap();
     let keys = gw.state.keys.as_ref().expect("keys on");
@@ -351,6 +356,58 @@ async fn key_list_pages_and_delete_removes() {
     )
     .await;
     r.assert_error(401, "auth_error");
+}
+
+#[tokio::test]
+async fn the_logging_payload_and_metrics_name_the_key_and_its_team() {
+    use sha2::Digest as _;
+    let dir = temp_dir();
+    let log = dir.join("events.jsonl");
+    let env = start_with(&format!(
+        "litellm_settings:\n  callbacks: [json_lines, prometheus]\n  callback_settings: {{json_lines: {{path: \"{}\"}}}}\n",
+        log.display()
+    ))
+    .await;
+    let team = env
+        .admin("/team/new", &json!({"team_alias": "logged"}))
+        .await
+        .ok_json();
+    let team_id = team["team_id"].as_str().unwrap().to_owned();
+    let key = env.generate(json!({"team_id": team_id})).await;
+    env.chat_as(&key, "gpt-alias").await.ok_json();
+    let hash = format!("{:x}", sha2::Sha256::digest(key.as_bytes()));
+    let mut event = Value::Null;
+    eventually(async || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        match text.lines().next() {
+            Some(line) => {
+                event = serde_json::from_str(line).unwrap();
+                true
+            }
+            None => false,
+        }
+    })
+    .await;
+    assert_eq!(event["metadata"]["user_api_key_hash"], hash.as_str());
+    assert_eq!(event["metadata"]["user_api_key_team_id"], team_id.as_str());
+    assert_eq!(event["metadata"]["team_id"], team_id.as_str());
+    assert!(!std::fs::read_to_string(&log).unwrap().contains(&key));
+    let mut metrics = String::new();
+    eventually(async || {
+        metrics = env.admin_get("/metrics").await.text();
+        metrics.contains("litellm_requests_metric_total{")
+    })
+    .await;
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("litellm_requests_metric_total{"))
+        .unwrap();
+    assert!(
+        line.contains(&format!("hashed_api_key=\"{hash}\"")),
+        "{line}"
+    );
+    assert!(line.contains(&format!("team=\"{team_id}\"")), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

@@ -140,7 +140,11 @@ impl Logger {
         };
         let stream = p.stream.or(logged.map(|l| l.stream));
         let request_metadata = ctx.metadata().cloned();
+        let grant = ctx.grant.get();
         let user_api_key = (!self.redact_user_api_key_info).then(|| UserApiKeyMetadata {
+            user_api_key_hash: grant.map(|g| g.token.clone()),
+            user_api_key_team_id: grant.and_then(|g| g.team_id.clone()),
+            user_api_key_user_id: grant.and_then(|g| g.user_id.clone()),
             user_api_key_end_user_id: ctx.user.clone(),
             user_api_key_request_route: Some(route(ctx.entrance).to_owned()),
             ..UserApiKeyMetadata::default()
@@ -197,6 +201,7 @@ impl Logger {
                     .cloned(),
                 requester_metadata: request_metadata,
                 usage_object: usage.clone(),
+                team_id: grant.and_then(|g| g.team_id.clone()),
                 ..Metadata::default()
             },
             cache_hit,

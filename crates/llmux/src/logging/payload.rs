@@ -124,8 +124,8 @@ pub struct Metadata {
     pub team_id: Option<String>,
 }
 
-/// `StandardLoggingUserAPIKeyMetadata`: who called. Without virtual keys only the end
-/// user and the route are known.
+/// `StandardLoggingUserAPIKeyMetadata`: who called. A virtual key gives its hash, team and
+/// user; the end user and the route are always known.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct UserApiKeyMetadata {
     pub user_api_key_hash: Option<String>,

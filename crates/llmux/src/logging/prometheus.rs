@@ -6,8 +6,9 @@
 //! are read from the router's shared state at scrape time ([`DeploymentRow`]): llmux's
 //! router knows them first-hand, where LiteLLM reads them back from provider headers.
 //!
-//! Labels llmux cannot fill yet (virtual keys, teams: `hashed_api_key`, `team`, …) carry
-//! `None`, as LiteLLM's Python client writes a missing value.
+//! `hashed_api_key`, `team` and `user` come from the virtual key's grant; labels llmux
+//! cannot fill (aliases, e-mails, a call under the master key) carry `None`, as LiteLLM's
+//! Python client writes a missing value.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -506,6 +507,10 @@ const TOKEN_LABELS: [&str; 11] = [
     "api_provider",
 ];
 
+fn key(e: &StandardLoggingPayload) -> Option<&super::payload::UserApiKeyMetadata> {
+    e.metadata.user_api_key.as_ref()
+}
+
 /// The label values of `names` for one event.
 fn labels(e: &StandardLoggingPayload, names: &[&str]) -> Labels {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_owned());
@@ -536,6 +541,9 @@ fn labels(e: &StandardLoggingPayload, names: &[&str]) -> Labels {
                     .user_api_key
                     .as_ref()
                     .and_then(|k| k.user_api_key_request_route.clone())),
+                "hashed_api_key" => opt(&key(e).and_then(|k| k.user_api_key_hash.clone())),
+                "team" => opt(&key(e).and_then(|k| k.user_api_key_team_id.clone())),
+                "user" => opt(&key(e).and_then(|k| k.user_api_key_user_id.clone())),
                 n if IDENTITY.contains(&n) || n == "user_email" => NONE.to_owned(),
                 _ => NONE.to_owned(),
             };
