@@ -57,7 +57,19 @@ impl Transport {
             .map_err(|e| connection_error(dep, &e))?;
         let status = response.status();
         if status.is_success() {
-            return Ok(response);
+            return match encoded_with(&response) {
+                None => Ok(response),
+                Some(encoding) => Err(Error::new(
+                    ErrorKind::Api,
+                    format!(
+                        "{} - upstream sent a body with content-encoding `{encoding}`, which \
+                         llmux never asks for and does not decode",
+                        dep.provider.exception_name()
+                    ),
+                )
+                .with_provider(dep.provider.id())
+                .with_model(dep.model.clone())),
+            };
         }
         let headers = response.headers().clone();
         let body = response
@@ -69,6 +81,15 @@ impl Transport {
             .map_error(status, &headers, &body)
             .with_model(dep.model.clone()))
     }
+}
+
+/// The `content-encoding` of a response, unless it is absent or `identity`. llmux sends
+/// no `accept-encoding`, so an encoded body is either a misbehaving upstream or a label
+/// on a plain body; decoding it as plain bytes would be a guess either way.
+fn encoded_with(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get(http::header::CONTENT_ENCODING)?;
+    let encoding = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
+    (!encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity")).then_some(encoding)
 }
 
 /// Reads a whole 2xx body within `left`, what the attempt's `timeout` has left.
