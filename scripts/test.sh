@@ -29,6 +29,9 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 export LLMUX_REQUIRE_REDIS=1
+# The proptest fuzz targets (crates/*/tests/fuzz.rs) run a bounded number of cases;
+# set PROPTEST_CASES higher for a longer hunt. Findings replay from proptest-regressions/.
+export PROPTEST_CASES="${PROPTEST_CASES:-1024}"
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.

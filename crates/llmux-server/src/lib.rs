@@ -9,6 +9,7 @@ pub mod app;
 mod auth;
 pub mod config;
 pub mod error;
+pub mod panic;
 pub mod responses_store;
 mod routes;
 pub mod secrets;

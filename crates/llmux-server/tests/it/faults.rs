@@ -253,3 +253,20 @@ async fn a_client_disconnect_mid_stream_closes_the_upstream_within_a_second() {
     }
     gw.chat(&chat_body("gpt-alias")).await.ok_json();
 }
+
+/// `Duration::from_secs_f64(1e20)` panics; the request keys are checked instead, and a
+/// timeout no `Duration` can hold is the client's mistake (400), not a caught panic (500).
+#[tokio::test]
+async fn a_request_timeout_of_1e20_is_a_400_not_a_panic() {
+    let gw = Gateway::start(&one_model("{mock}/v1", "")).await;
+    for key in ["timeout", "request_timeout"] {
+        let mut body = chat_body("gpt-alias");
+        body[key] = json!(1e20);
+
+        let reply = gw.chat(&body).await;
+
+        let err = reply.assert_error(400, "invalid_request_error");
+        assert!(err["message"].as_str().unwrap().contains(key), "{err}");
+    }
+    assert!(gw.upstream().is_empty());
+}
