@@ -4,6 +4,8 @@ use axum::http::StatusCode;
 
 /// Largest accepted `/chunks/{n}`.
 const MAX_CHUNKS: usize = 100_000;
+/// Largest accepted `/pad/{kib}` (1 GiB).
+const MAX_HUGE_KIB: usize = 1 << 20;
 /// Largest accepted `/delay/{ms}` (10 minutes).
 const MAX_DELAY_MS: u64 = 600_000;
 
@@ -34,6 +36,9 @@ pub(crate) struct Controls<'a> {
     pub stream_fault: Option<StreamFault>,
     /// `/pace/{ms}`: sleep this long before each stream event.
     pub pace_ms: Option<u64>,
+    /// `/pad/{kib}`: a whole answer padded to about this many KiB; in streams, an
+    /// endless line of this many KiB after the first content event.
+    pub huge_kib: Option<usize>,
 }
 
 /// A 200 answer whose body is wrong in one way.
@@ -104,7 +109,7 @@ pub(crate) fn parse(path: &str) -> Result<(Controls<'_>, &str), String> {
                 after
             }
             "error" | "fail_first" | "delay" | "chunks" | "stall_stream" | "stall_body"
-            | "pace" => {
+            | "pace" | "pad" => {
                 let (arg, after) = next_segment(after);
                 apply(&mut controls, segment, arg)
                     .ok_or_else(|| format!("invalid mock control /{segment}/{arg}"))?;
@@ -145,6 +150,7 @@ fn apply(controls: &mut Controls<'_>, name: &str, arg: &str) -> Option<()> {
         "delay" => controls.delay_ms = Some(ms(arg)?),
         "stall_stream" => controls.stream_fault = Some(StreamFault::Stall(ms(arg)?)),
         "pace" => controls.pace_ms = Some(ms(arg)?),
+        "pad" => controls.huge_kib = Some(arg.parse::<usize>().ok()?.min(MAX_HUGE_KIB)),
         "stall_body" => controls.body_fault = Some(BodyFault::StallBody(ms(arg)?)),
         _ => controls.chunks = Some(arg.parse::<usize>().ok()?.min(MAX_CHUNKS)),
     }

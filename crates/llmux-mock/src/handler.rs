@@ -167,7 +167,35 @@ pub(crate) async fn handle(State(state): State<MockState>, request: Request) -> 
         Some(fault) if route != Route::Health => body_fault(fault, answer).await,
         _ => answer,
     };
+    let answer = match controls.huge_kib {
+        Some(kib) if !is_stream(&answer) => padded(answer, kib).await,
+        _ => answer,
+    };
     count_dropped_stream(&state, answer)
+}
+
+fn is_stream(answer: &Response) -> bool {
+    answer
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+}
+
+/// The JSON object `answer` with a `"llmux_mock_padding"` string of `kib` KiB first.
+async fn padded(answer: Response, kib: usize) -> Response {
+    let (mut parts, body) = answer.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return errors::bad_request(Family::OpenAi, "could not render the answer");
+    };
+    let Some(rest) = bytes.strip_prefix(b"{") else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let mut out = b"{\"llmux_mock_padding\": \"".to_vec();
+    out.resize(out.len() + kib * 1024, b'x');
+    out.extend_from_slice(b"\", ");
+    out.extend_from_slice(rest);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(out))
 }
 
 /// A 200 whose body is wrong as `fault` says; `answer` is the usual one.
@@ -215,11 +243,7 @@ async fn body_fault(fault: BodyFault, answer: Response) -> Response {
 /// Streams (`text/event-stream`) count in [`MockState::streams_dropped`] when their
 /// reader goes away before the end.
 fn count_dropped_stream(state: &MockState, answer: Response) -> Response {
-    let is_stream = answer
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-    if !is_stream {
+    if !is_stream(&answer) {
         return answer;
     }
     struct Guard {

@@ -63,6 +63,7 @@
 //! | `/bad_event` | Streams (those above built from fixed events: OpenAI, Anthropic, Gemini) send a non-JSON event after the first content event, then the rest. |
 //! | `/cut_stream` | Those streams end cleanly (complete chunked body) right after the first content event: no `[DONE]`, no finishing event. |
 //! | `/stall_stream/{ms}` | Those streams pause `{ms}` after the first content event, then send the rest. |
+//! | `/pad/{kib}` | The whole answer padded with a `"llmux_mock_padding"` string of `{kib}` KiB; streams send, after the first content event, one line of `{kib}` KiB that never ends, then close. |
 //! | `/pace/{ms}` | Those streams sleep `{ms}` before each event. |
 //!
 //! [`MockServer::streams_dropped`] counts streamed answers whose reader went away before

@@ -119,6 +119,12 @@ impl StreamTemplate {
         // Faults strike after the first content event: the client has its 200 by then.
         events.extend(content.next());
         let mut frames: Vec<Frame> = events.into_iter().map(Frame::Event).collect();
+        if let Some(kib) = controls.huge_kib {
+            let mut line = b"data: {\"x\": \"".to_vec();
+            line.resize(line.len() + kib * 1024, b'x');
+            frames.push(Frame::Event(Bytes::from(line)));
+            return sse_frames(frames, controls.pace_ms);
+        }
         match controls.stream_fault {
             Some(StreamFault::Cut) => return sse_frames(frames, controls.pace_ms),
             Some(StreamFault::BadEvent) => frames.push(Frame::Event(Bytes::from_static(

@@ -77,6 +77,9 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let settings = router_settings(config)?;
+        if options.client.is_none() {
+            options.client = Some(llmux::Client::new().with_limits(upstream_limits(config)));
+        }
         let cache = response_cache(config, env, clock)?;
         if let Some(c) = &cache {
             options.hooks.push(c.clone());
@@ -123,6 +126,26 @@ impl AppState {
     /// Model names whose every entry failed to resolve, with the reason.
     pub fn unavailable(&self) -> &HashMap<String, llmux::Error> {
         &self.router.groups().unavailable
+    }
+}
+
+/// `general_settings.max_upstream_response_size_mb` and
+/// `general_settings.max_upstream_event_size_mb` (llmux's own keys; LiteLLM bounds
+/// neither), in MiB, defaults in [`llmux::Limits`].
+pub fn upstream_limits(config: &Config) -> llmux::Limits {
+    let mb = |key: &str| {
+        config
+            .general_settings
+            .extra
+            .get(key)
+            .and_then(Value::as_f64)
+            .filter(|mb| mb.is_finite() && *mb > 0.0)
+            .map(|mb| (mb.min(MAX_REQUEST_MB) * 1024.0 * 1024.0) as usize)
+    };
+    let defaults = llmux::Limits::default();
+    llmux::Limits {
+        max_body_bytes: mb("max_upstream_response_size_mb").unwrap_or(defaults.max_body_bytes),
+        max_event_bytes: mb("max_upstream_event_size_mb").unwrap_or(defaults.max_event_bytes),
     }
 }
 

@@ -11,7 +11,7 @@ use llmux_types::{
 use crate::shaping::StreamShape;
 use crate::stream::{ChatDecode, CompletionStream};
 use crate::tokens::{Encoding, count_ordinary};
-use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body};
+use crate::transport::{DEFAULT_TIMEOUT, Transport};
 use crate::{ChatStream, Deployment, RequestOverrides};
 
 /// An answer and how it was obtained.
@@ -77,6 +77,12 @@ impl Client {
         Self {
             transport: Transport::new(),
         }
+    }
+
+    /// This client with `limits` on what it holds of an upstream answer.
+    pub fn with_limits(mut self, limits: crate::Limits) -> Self {
+        self.transport.limits = limits;
+        self
     }
 
     /// The shared transport, for call kinds that build their own requests (the native
@@ -160,7 +166,13 @@ impl Client {
         };
         Ok(ex.reply(
             dep,
-            ChatStream::from_upstream(dep.clone(), response, decoder, timeout),
+            ChatStream::from_upstream(
+                dep.clone(),
+                response,
+                decoder,
+                timeout,
+                self.transport.limits.max_event_bytes,
+            ),
         ))
     }
 
@@ -293,7 +305,13 @@ impl Client {
         let (response, ex) = self.open(dep, timeout, wire).await?;
         Ok(ex.reply(
             dep,
-            CompletionStream::from_upstream(dep.clone(), response, decoder, timeout),
+            CompletionStream::from_upstream(
+                dep.clone(),
+                response,
+                decoder,
+                timeout,
+                self.transport.limits.max_event_bytes,
+            ),
         ))
     }
 
@@ -309,7 +327,10 @@ impl Client {
         let started = Instant::now();
         // One budget for the whole attempt: the body gets what the headers left.
         let left = timeout.saturating_sub(ex.upstream_time);
-        ex.body = read_body(dep, response, left, timeout).await?;
+        ex.body = self
+            .transport
+            .read_body(dep, response, left, timeout)
+            .await?;
         ex.upstream_time += started.elapsed();
         Ok(ex)
     }

@@ -68,6 +68,7 @@ pub use request_keys::{RequestKeys, RequestOverrides};
 pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usage_of};
 pub use router::{CallContext, Routed, Router};
 pub use stream::{ChatStream, CompletionStream, EventStream};
+pub use transport::Limits;
 
 /// A one-deployment router for a free-function call: the same attempt loop (retries,
 /// hooks) as every other call, with `opts.num_retries` retries.

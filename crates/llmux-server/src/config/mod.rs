@@ -189,7 +189,11 @@ impl Config {
                     "router_settings" => key.as_str() != "caching_groups",
                     "general_settings" => !matches!(
                         key.as_str(),
-                        "max_request_size_mb" | "key_management_system" | "key_management_settings"
+                        "max_request_size_mb"
+                            | "max_upstream_response_size_mb"
+                            | "max_upstream_event_size_mb"
+                            | "key_management_system"
+                            | "key_management_settings"
                     ),
                     _ => true,
                 })

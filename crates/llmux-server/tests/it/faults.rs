@@ -270,3 +270,48 @@ async fn a_request_timeout_of_1e20_is_a_400_not_a_panic() {
     }
     assert!(gw.upstream().is_empty());
 }
+
+/// 10 KiB limits, so the test moves little data.
+const SMALL_LIMITS: &str = "general_settings:
+  max_upstream_response_size_mb: 0.01
+  max_upstream_event_size_mb: 0.01
+";
+
+#[tokio::test]
+async fn an_upstream_body_over_the_limit_is_a_clear_error() {
+    let over = format!(
+        "{}{SMALL_LIMITS}",
+        one_model("{mock}/pad/64/v1", "      num_retries: 0")
+    );
+    let gw = Gateway::start(&over).await;
+
+    let reply = gw.chat(&chat_body("gpt-alias")).await;
+
+    let err = reply.assert_error(500, &error_type(&reply));
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains("general_settings.max_upstream_response_size_mb"),
+        "{message}"
+    );
+
+    let under = format!("{}{SMALL_LIMITS}", one_model("{mock}/pad/4/v1", ""));
+    let gw = Gateway::start(&under).await;
+    gw.chat(&chat_body("gpt-alias")).await.ok_json();
+}
+
+#[tokio::test]
+async fn an_endless_stream_line_over_the_limit_ends_with_an_error_event() {
+    let yaml = format!("{}{SMALL_LIMITS}", one_model("{mock}/pad/256/v1", ""));
+    let gw = Gateway::start(&yaml).await;
+
+    let reply = gw.chat(&stream_body()).await;
+
+    let err = assert_ends_with_an_error_event(&reply, "huge");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("general_settings.max_upstream_event_size_mb"),
+        "{err}"
+    );
+}
