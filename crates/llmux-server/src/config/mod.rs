@@ -22,6 +22,7 @@
 //! an error, and `os.environ/` values are always strings (LiteLLM turns `"true"`/`"false"`
 //! into booleans; the typed boolean fields here accept those strings).
 
+pub mod known_keys;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -170,8 +171,9 @@ impl Config {
 
     /// Keys present in the file that llmux does not act on yet, as YAML paths
     /// (`router_settings.redis_host`, `litellm_settings.callbacks`, `credential_list`), to be
-    /// logged once at start-up by the caller. Extra `litellm_params` keys are not listed:
-    /// they are forwarded to the provider.
+    /// logged once at start-up by the caller. Driven by [`known_keys::KNOWN_KEYS`]. Extra
+    /// `litellm_params` keys are forwarded to the provider, so only the non-request ones
+    /// llmux does not act on (`model_list[0].litellm_params.tags`) are listed.
     pub fn unsupported_keys(&self) -> Vec<String> {
         let sections = [
             ("litellm_settings", &self.litellm_settings.extra),
@@ -181,34 +183,33 @@ impl Config {
         let nested = sections.into_iter().flat_map(|(section, extra)| {
             extra
                 .keys()
-                .filter(move |key| match section {
-                    "litellm_settings" => {
-                        !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
-                            && !matches!(key.as_str(), "cache" | "cache_params")
-                    }
-                    "router_settings" => key.as_str() != "caching_groups",
-                    "general_settings" => !matches!(
-                        key.as_str(),
-                        "max_request_size_mb"
-                            | "max_upstream_response_size_mb"
-                            | "max_upstream_event_size_mb"
-                            | "key_management_system"
-                            | "key_management_settings"
-                    ),
-                    _ => true,
-                })
+                .filter(move |key| !known_keys::is_acted(section, key))
                 .map(move |key| format!("{section}.{key}"))
         });
+        // A typed field, so not in `extra`.
         let typed_but_ignored = self
             .litellm_settings
             .set_verbose
             .is_some()
             .then(|| "litellm_settings.set_verbose".to_owned());
+        // A deployment's keys that are neither forwarded nor acted on.
+        let params = self.model_list.iter().enumerate().flat_map(|(i, entry)| {
+            entry
+                .litellm_params
+                .extra
+                .keys()
+                .filter(|key| {
+                    llmux::router::NON_REQUEST_KEYS.contains(&key.as_str())
+                        && !known_keys::is_acted("litellm_params", key)
+                })
+                .map(move |key| format!("model_list[{i}].litellm_params.{key}"))
+        });
         self.extra
             .keys()
             .cloned()
             .chain(nested)
             .chain(typed_but_ignored)
+            .chain(params)
             .collect()
     }
 
