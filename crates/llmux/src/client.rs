@@ -183,6 +183,9 @@ impl Client {
         mut req: EmbeddingRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<EmbeddingResponse>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            return Ok(Reply::mocked(dep, mock.embedding(&dep.model)?));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
@@ -280,6 +283,12 @@ impl Client {
         mut req: CompletionRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<CompletionResponse>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            return Ok(Reply::mocked(
+                dep,
+                mock.completion(&dep.model, req.n.unwrap_or(1))?,
+            ));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);

@@ -19,6 +19,7 @@ mod endpoints;
 mod faults;
 mod health;
 mod messages;
+mod mock_response;
 mod ollama;
 mod params;
 mod requests;
