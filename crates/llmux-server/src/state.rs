@@ -30,7 +30,6 @@ pub const ROUTER_KEYS_IN_LITELLM_SETTINGS: &[&str] = &[
 ];
 
 /// Everything a request handler needs, shared by all of them.
-#[derive(Debug)]
 pub struct AppState {
     pub router: Router,
     pub master_key: Option<String>,
@@ -39,6 +38,17 @@ pub struct AppState {
     pub cache: Option<Arc<ResponseCache>>,
     /// Stored `/v1/responses` answers (`previous_response_id`, `GET`).
     pub responses: crate::responses_store::ResponseStore,
+}
+
+impl std::fmt::Debug for AppState {
+    // The master key stays out of logs (llmux::redact); deployments redact their own.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("router", &self.router)
+            .field("master_key", &llmux::redact::Redacted(&self.master_key))
+            .field("max_request_bytes", &self.max_request_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A config that cannot be served, with the path of the bad value.

@@ -47,6 +47,7 @@ pub use credentials::google as google_auth;
 mod messages;
 mod mock;
 mod options;
+pub mod redact;
 pub mod request_keys;
 mod responses;
 pub mod router;

@@ -25,6 +25,7 @@ mod params;
 mod requests;
 mod responses;
 mod router;
+mod secrets_debug;
 mod streaming;
 mod upstream_errors;
 mod vertex;
