@@ -55,7 +55,7 @@ LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmu
 
 step "soak (2 minutes of mixed traffic and faults, RSS and fd bounds)"
 LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" \
-  bash scripts/soak.sh --minutes 2 --every 10 --max-rss-mib 200 --max-fd-growth 16
+  bash scripts/soak.sh --minutes 2 --every 10 --max-rss-mib 200 --max-fd-growth 40
 
 echo
 echo "all test stages passed"
