@@ -305,6 +305,10 @@ impl Client {
         mut req: CompletionRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<CompletionStream>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            let events = mock.completion_chunks(&dep.model, req.n.unwrap_or(1))?;
+            return Ok(Reply::mocked(dep, CompletionStream::from_events(events)));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         req.stream = Some(true);

@@ -131,6 +131,34 @@ impl MockResponse {
         })
     }
 
+    /// The mocked text-completion stream: each choice's text in pieces of three
+    /// characters, then its finish, as the chat stream is mocked.
+    pub fn completion_chunks(&self, model: &str, n: u32) -> Result<Vec<CompletionResponse>, Error> {
+        let whole = self.completion(model, n)?;
+        let event = |choice: CompletionChoice| CompletionResponse {
+            choices: vec![choice],
+            usage: None,
+            ..whole.clone()
+        };
+        let mut out = Vec::new();
+        for choice in &whole.choices {
+            let text: Vec<char> = choice.text.chars().collect();
+            for piece in text.chunks(3) {
+                out.push(event(CompletionChoice {
+                    text: piece.iter().collect(),
+                    finish_reason: None,
+                    ..choice.clone()
+                }));
+            }
+            out.push(event(CompletionChoice {
+                text: String::new(),
+                finish_reason: choice.finish_reason.clone().or(Some(FinishReason::Stop)),
+                ..choice.clone()
+            }));
+        }
+        Ok(out)
+    }
+
     /// The mocked non-streamed answer for `model` with `n` choices.
     pub fn response(&self, model: &str, n: u32) -> Result<ChatResponse, Error> {
         match self {

@@ -58,6 +58,35 @@ async fn text_completion_mock_response_answers_the_text_without_the_upstream() {
 }
 
 #[tokio::test]
+async fn streamed_text_completion_mock_response_streams_the_text_without_the_upstream() {
+    let gw = Gateway::start(&one_model("{mock}/v1", "")).await;
+
+    let reply = gw
+        .post_json(
+            "/v1/completions",
+            &json!({"model": "gpt-alias", "prompt": "hi", "stream": true, "mock_response": "mocked words"}),
+        )
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let events = crate::common::sse_json(&reply);
+    let text: String = events
+        .iter()
+        .filter_map(|e| e["choices"][0]["text"].as_str())
+        .collect();
+    assert_eq!(text, "mocked words");
+    assert_eq!(
+        events.last().unwrap()["choices"][0]["finish_reason"],
+        "stop"
+    );
+    assert!(
+        events.iter().all(|e| e["object"] == "text_completion"),
+        "{events:?}"
+    );
+    assert!(gw.upstream().is_empty(), "the upstream was not called");
+}
+
+#[tokio::test]
 async fn a_malformed_request_mock_response_is_a_400_without_the_upstream() {
     let gw = Gateway::start(&one_model("{mock}/v1", "")).await;
     for mock in [
