@@ -347,6 +347,28 @@ proptest! {
     }
 }
 
+/// The first finding (shrunk): Gemini token counts near `u64::MAX` overflowed the usage
+/// sums (a panic in debug builds, a wrapped count in release).
+#[test]
+fn gemini_usage_with_huge_counts_does_not_overflow() {
+    let body = br#"[[],[1543688029976470614,16903056043733081002]]"#;
+    for p in [Provider::Gemini, Provider::VertexGemini] {
+        let _ = p.parse_chat_response(body, &CTX);
+    }
+    let huge = json!({
+        "candidates": [{"content": {"parts": [{"text": "x"}], "role": "model"}, "finishReason": "STOP"}],
+        "usageMetadata": {
+            "promptTokenCount": u64::MAX, "candidatesTokenCount": u64::MAX,
+            "toolUsePromptTokenCount": u64::MAX, "thoughtsTokenCount": u64::MAX,
+            "totalTokenCount": 1
+        }
+    });
+    let parsed = Provider::Gemini
+        .parse_chat_response(huge.to_string().as_bytes(), &CTX)
+        .unwrap();
+    assert_eq!(parsed.usage.unwrap().prompt_tokens, u64::MAX, "saturated");
+}
+
 /// `PROPTEST_CASES` if set (the test script bounds the run with it), else `default`.
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")

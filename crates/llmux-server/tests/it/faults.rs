@@ -315,3 +315,35 @@ async fn an_endless_stream_line_over_the_limit_ends_with_an_error_event() {
         "{err}"
     );
 }
+
+/// The same stream faults on Anthropic and Gemini deployments (their own stream
+/// formats, decoded into chat chunks).
+#[tokio::test]
+async fn anthropic_and_gemini_streams_broken_mid_way_end_with_an_error_event() {
+    for (model, base) in [
+        ("anthropic/claude-sonnet-4-5", "{mock}/FAULT"),
+        ("gemini/gemini-2.0-flash", "{mock}/FAULT/v1beta"),
+    ] {
+        for fault in ["bad_event", "cut_stream"] {
+            let yaml = format!(
+                "model_list:\n  - model_name: gpt-alias\n    litellm_params:\n      model: {model}\n      api_base: \"{}\"\n      api_key: sk-x\n",
+                base.replace("FAULT", fault)
+            );
+            let gw = Gateway::start(&yaml).await;
+
+            let reply = gw.chat(&stream_body()).await;
+
+            assert_eq!(reply.status, 200, "{model} {fault}: {}", reply.text());
+            let data = reply.sse_data();
+            assert!(
+                !data.iter().any(|d| d == "[DONE]"),
+                "{model} {fault}: a broken stream must not look complete: {data:?}"
+            );
+            let last: Value = serde_json::from_str(data.last().unwrap()).unwrap();
+            assert!(
+                last.get("error").is_some(),
+                "{model} {fault}: the last event is an error: {data:?}"
+            );
+        }
+    }
+}
