@@ -38,6 +38,9 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   fi
 fi
 export LLMUX_REQUIRE_REDIS=1 LLMUX_REQUIRE_POSTGRES=1
+# The proptest fuzz targets (crates/*/tests/fuzz.rs) run a bounded number of cases;
+# set PROPTEST_CASES higher for a longer hunt. Findings replay from proptest-regressions/.
+export PROPTEST_CASES="${PROPTEST_CASES:-1024}"
 cargo test --release --workspace
 
 # Provider families whose oracle cases llmux implements; grows with each family.
@@ -58,6 +61,10 @@ fi
 
 step "OpenAI Python SDK against the gateway"
 LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" bash scripts/sdk-tests.sh
+
+step "soak (2 minutes of mixed traffic and faults, RSS and fd bounds)"
+LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" \
+  bash scripts/soak.sh --minutes 2 --every 10 --max-rss-mib 200 --max-fd-growth 40
 
 echo
 echo "all test stages passed"

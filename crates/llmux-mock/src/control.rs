@@ -4,6 +4,8 @@ use axum::http::StatusCode;
 
 /// Largest accepted `/chunks/{n}`.
 const MAX_CHUNKS: usize = 100_000;
+/// Largest accepted `/pad/{kib}` (1 GiB).
+const MAX_HUGE_KIB: usize = 1 << 20;
 /// Largest accepted `/delay/{ms}` (10 minutes).
 const MAX_DELAY_MS: u64 = 600_000;
 
@@ -26,7 +28,44 @@ pub(crate) struct Controls<'a> {
     pub chunks: Option<usize>,
     pub break_stream: bool,
     pub bad_json: bool,
-    pub retry_after: Option<u64>,
+    /// `/retry_after/{value}`: sent as written, so tests can send `1e20`, `-5` or `soon`.
+    pub retry_after: Option<&'a str>,
+    /// A 200 body fault (`/truncated`, `/html`, `/wrong_shape`, `/fake_gzip`).
+    pub body_fault: Option<BodyFault>,
+    /// A stream fault (`/bad_event`, `/cut_stream`, `/stall_stream/{ms}`).
+    pub stream_fault: Option<StreamFault>,
+    /// `/pace/{ms}`: sleep this long before each stream event.
+    pub pace_ms: Option<u64>,
+    /// `/pad/{kib}`: a whole answer padded to about this many KiB; in streams, an
+    /// endless line of this many KiB after the first content event.
+    pub huge_kib: Option<usize>,
+}
+
+/// A 200 answer whose body is wrong in one way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyFault {
+    /// The usual JSON answer cut in half.
+    Truncated,
+    /// An HTML error page (a proxy's), status 200.
+    Html,
+    /// Valid JSON that is not the expected object.
+    WrongShape,
+    /// The usual answer, uncompressed, labelled `content-encoding: gzip`.
+    FakeGzip,
+    /// The headers at once, then half the usual answer, a pause of this many ms, the rest.
+    StallBody(u64),
+}
+
+/// A stream that goes wrong after its first content event (so after the gateway has
+/// sent its 200 and first chunks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StreamFault {
+    /// An event whose data is not JSON, then the rest of the stream.
+    BadEvent,
+    /// A clean end of the body (complete chunked encoding) with no terminating event.
+    Cut,
+    /// A pause of this many ms, then the rest.
+    Stall(u64),
 }
 
 /// Split the leading controls off `path`; returns them and the remaining route path.
@@ -44,7 +83,33 @@ pub(crate) fn parse(path: &str) -> Result<(Controls<'_>, &str), String> {
                 controls.bad_json = true;
                 after
             }
-            "error" | "fail_first" | "delay" | "chunks" | "retry_after" => {
+            "truncated" | "html" | "wrong_shape" | "fake_gzip" => {
+                controls.body_fault = Some(match segment {
+                    "truncated" => BodyFault::Truncated,
+                    "html" => BodyFault::Html,
+                    "wrong_shape" => BodyFault::WrongShape,
+                    _ => BodyFault::FakeGzip,
+                });
+                after
+            }
+            "bad_event" => {
+                controls.stream_fault = Some(StreamFault::BadEvent);
+                after
+            }
+            "cut_stream" => {
+                controls.stream_fault = Some(StreamFault::Cut);
+                after
+            }
+            "retry_after" => {
+                let (arg, after) = next_segment(after);
+                if arg.is_empty() {
+                    return Err("invalid mock control /retry_after/".to_owned());
+                }
+                controls.retry_after = Some(arg);
+                after
+            }
+            "error" | "fail_first" | "delay" | "chunks" | "stall_stream" | "stall_body"
+            | "pace" | "pad" => {
                 let (arg, after) = next_segment(after);
                 apply(&mut controls, segment, arg)
                     .ok_or_else(|| format!("invalid mock control /{segment}/{arg}"))?;
@@ -68,6 +133,7 @@ fn next_segment(path: &str) -> (&str, &str) {
 }
 
 fn apply(controls: &mut Controls<'_>, name: &str, arg: &str) -> Option<()> {
+    let ms = |arg: &str| arg.parse::<u64>().ok().map(|ms| ms.min(MAX_DELAY_MS));
     match name {
         "error" => {
             let (code, context) = match arg {
@@ -81,9 +147,12 @@ fn apply(controls: &mut Controls<'_>, name: &str, arg: &str) -> Option<()> {
             controls.error = Some(ErrorControl { status, context });
         }
         "fail_first" => controls.fail_first = Some(arg.parse().ok()?),
-        "delay" => controls.delay_ms = Some(arg.parse::<u64>().ok()?.min(MAX_DELAY_MS)),
-        "chunks" => controls.chunks = Some(arg.parse::<usize>().ok()?.min(MAX_CHUNKS)),
-        _ => controls.retry_after = Some(arg.parse().ok()?),
+        "delay" => controls.delay_ms = Some(ms(arg)?),
+        "stall_stream" => controls.stream_fault = Some(StreamFault::Stall(ms(arg)?)),
+        "pace" => controls.pace_ms = Some(ms(arg)?),
+        "pad" => controls.huge_kib = Some(arg.parse::<usize>().ok()?.min(MAX_HUGE_KIB)),
+        "stall_body" => controls.body_fault = Some(BodyFault::StallBody(ms(arg)?)),
+        _ => controls.chunks = Some(arg.parse::<usize>().ok()?.min(MAX_CHUNKS)),
     }
     Some(())
 }
@@ -135,5 +204,21 @@ mod tests {
         assert!(parse("/error/200/v1").is_err());
         assert!(parse("/chunks").is_err());
         assert!(parse("/delay/-1/x").is_err());
+        assert!(parse("/stall_stream/x/v1").is_err());
+    }
+
+    #[test]
+    fn fault_controls() {
+        let (c, route) =
+            parse("/retry_after/1e20/wrong_shape/stall_stream/300/pace/5/v1/chat/completions")
+                .unwrap();
+        assert_eq!(c.retry_after, Some("1e20"));
+        assert_eq!(c.body_fault, Some(BodyFault::WrongShape));
+        assert_eq!(c.stream_fault, Some(StreamFault::Stall(300)));
+        assert_eq!(c.pace_ms, Some(5));
+        assert_eq!(route, "/v1/chat/completions");
+        let (c, _) = parse("/retry_after/-5/cut_stream/v1").unwrap();
+        assert_eq!(c.retry_after, Some("-5"));
+        assert_eq!(c.stream_fault, Some(StreamFault::Cut));
     }
 }

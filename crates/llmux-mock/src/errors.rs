@@ -23,7 +23,7 @@ pub(crate) enum Family {
 pub(crate) fn control_error(
     family: Family,
     error: ErrorControl,
-    retry_after: Option<u64>,
+    retry_after: Option<&str>,
 ) -> Response {
     let status = error.status;
     let body = match family {
@@ -41,11 +41,10 @@ pub(crate) fn control_error(
             HeaderValue::from_static(crate::families::bedrock_error_type(status)),
         );
     }
-    let retry_after = retry_after.or((status == StatusCode::TOO_MANY_REQUESTS).then_some(1));
-    if let Some(secs) = retry_after {
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    let retry_after = retry_after.or((status == StatusCode::TOO_MANY_REQUESTS).then_some("1"));
+    // A value that is not a valid header (cannot happen for a path segment) is left out.
+    if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
+        response.headers_mut().insert(RETRY_AFTER, value);
     }
     response
 }

@@ -6,9 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
+use futures::StreamExt;
 use serde::Deserialize;
 
-use crate::control::{self, Controls, ErrorControl};
+use crate::control::{self, BodyFault, Controls, ErrorControl};
 use crate::errors::{self, Family};
 use crate::gemini::{self, EmbedKind};
 use crate::record::RecordedRequest;
@@ -161,7 +162,128 @@ pub(crate) async fn handle(State(state): State<MockState>, request: Request) -> 
     if controls.bad_json && route != Route::Health {
         return bad_json(route, &body);
     }
-    respond(route, &parts.method, path, &body, &controls)
+    let answer = respond(route, &parts.method, path, &body, &controls);
+    let answer = match controls.body_fault {
+        Some(fault) if route != Route::Health => body_fault(fault, answer).await,
+        _ => answer,
+    };
+    let answer = match controls.huge_kib {
+        Some(kib) if !is_stream(&answer) => padded(answer, kib).await,
+        _ => answer,
+    };
+    count_dropped_stream(&state, answer)
+}
+
+fn is_stream(answer: &Response) -> bool {
+    answer
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+}
+
+/// The JSON object `answer` with a `"llmux_mock_padding"` string of `kib` KiB first.
+async fn padded(answer: Response, kib: usize) -> Response {
+    let (mut parts, body) = answer.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return errors::bad_request(Family::OpenAi, "could not render the answer");
+    };
+    let Some(rest) = bytes.strip_prefix(b"{") else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let mut out = b"{\"llmux_mock_padding\": \"".to_vec();
+    out.resize(out.len() + kib * 1024, b'x');
+    out.extend_from_slice(b"\", ");
+    out.extend_from_slice(rest);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(out))
+}
+
+/// A 200 whose body is wrong as `fault` says; `answer` is the usual one.
+async fn body_fault(fault: BodyFault, answer: Response) -> Response {
+    match fault {
+        BodyFault::Html => response(
+            StatusCode::OK,
+            "text/html",
+            Bytes::from_static(b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"),
+        ),
+        BodyFault::WrongShape => json_ok(Bytes::from_static(br#"{"id": 42, "choices": "none"}"#)),
+        BodyFault::Truncated | BodyFault::FakeGzip | BodyFault::StallBody(_) => {
+            let (mut parts, body) = answer.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return errors::bad_request(Family::OpenAi, "could not render the answer");
+            };
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            if let BodyFault::StallBody(ms) = fault {
+                let half = bytes.len() / 2;
+                let pieces = [bytes.slice(..half), bytes.slice(half..)];
+                let body = futures::stream::iter(pieces.into_iter().enumerate()).then(
+                    move |(i, piece)| async move {
+                        if i == 1 {
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                        }
+                        Ok::<_, std::io::Error>(piece)
+                    },
+                );
+                return Response::from_parts(parts, axum::body::Body::from_stream(body));
+            }
+            let bytes = if fault == BodyFault::Truncated {
+                bytes.slice(..bytes.len() / 2)
+            } else {
+                parts.headers.insert(
+                    axum::http::header::CONTENT_ENCODING,
+                    axum::http::HeaderValue::from_static("gzip"),
+                );
+                bytes
+            };
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+    }
+}
+
+/// Streams (`text/event-stream`) count in [`MockState::streams_dropped`] when their
+/// reader goes away before the end.
+fn count_dropped_stream(state: &MockState, answer: Response) -> Response {
+    if !is_stream(&answer) {
+        return answer;
+    }
+    struct Guard {
+        state: MockState,
+        finished: bool,
+    }
+    impl Guard {
+        fn finished(&mut self, finished: bool) {
+            self.finished = finished;
+        }
+    }
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if !self.finished {
+                self.state.stream_dropped();
+            }
+        }
+    }
+    let (parts, body) = answer.into_parts();
+    let guard = Guard {
+        state: state.clone(),
+        finished: false,
+    };
+    let frames = futures::stream::unfold(
+        (body.into_data_stream(), guard),
+        |(mut body, mut guard)| async move {
+            match body.next().await {
+                Some(frame) => {
+                    // A stream broken on purpose (`/break_stream`) was not dropped.
+                    guard.finished(frame.is_err());
+                    Some((frame, (body, guard)))
+                }
+                None => {
+                    guard.finished(true);
+                    None
+                }
+            }
+        },
+    );
+    Response::from_parts(parts, axum::body::Body::from_stream(frames))
 }
 
 fn respond(

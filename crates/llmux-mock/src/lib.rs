@@ -50,11 +50,24 @@
 //! |---|---|
 //! | `/error/{status}` | Answer `{status}` with the provider-native error body (OpenAI shape; Anthropic shape on `…/messages`; Gemini's `{"error": {"code", "message", "status"}}` on the Gemini routes; `{"message"}` with `x-amzn-ErrorType` on Bedrock's, `{"message"}` on Cohere's, `{"error"}` on Ollama's). 401, 429 (with `retry-after: 1`), 500 and 529 (503 for Gemini) have realistic messages; `/error/400_context` is a context-length error. |
 //! | `/fail_first/{n}` | Only the first `n` requests with this exact control prefix get the error (default 500 if no `/error`); later ones succeed. |
-//! | `/retry_after/{secs}` | Adds `retry-after: {secs}` to the error response. |
 //! | `/delay/{ms}` | Sleep before answering. |
 //! | `/chunks/{n}` | Streams carry `n` content chunks (Gemini: events) of `"tok "` instead of the default three. |
 //! | `/break_stream` | Streams stop after the first content chunk and the connection is aborted (no `[DONE]` / `message_stop` / finishing Gemini event, incomplete chunked body). |
 //! | `/bad_json` | 200 with a body that is not valid JSON (an SSE event with broken JSON for streams; on `:streamGenerateContent` the event is cut off and the body ends). |
+//! | `/retry_after/{value}` | Adds `retry-after: {value}` as written (`1e20`, `-5`, `soon`) to the error response. |
+//! | `/truncated` | 200 with the usual (non-stream) answer cut in half. |
+//! | `/html` | 200 `text/html` with a proxy's error page. |
+//! | `/wrong_shape` | 200 with valid JSON that is not the expected object (`{"id": 42, "choices": "none"}`). |
+//! | `/stall_body/{ms}` | 200 headers at once, then half the usual answer, a pause of `{ms}`, the rest. |
+//! | `/fake_gzip` | 200 with the usual answer, uncompressed, labelled `content-encoding: gzip`. |
+//! | `/bad_event` | Streams (those above built from fixed events: OpenAI, Anthropic, Gemini) send a non-JSON event after the first content event, then the rest. |
+//! | `/cut_stream` | Those streams end cleanly (complete chunked body) right after the first content event: no `[DONE]`, no finishing event. |
+//! | `/stall_stream/{ms}` | Those streams pause `{ms}` after the first content event, then send the rest. |
+//! | `/pad/{kib}` | The whole answer padded with a `"llmux_mock_padding"` string of `{kib}` KiB; streams send, after the first content event, one line of `{kib}` KiB that never ends, then close. |
+//! | `/pace/{ms}` | Those streams sleep `{ms}` before each event. |
+//!
+//! [`MockServer::streams_dropped`] counts streamed answers whose reader went away before
+//! their end (a gateway that closed the upstream connection).
 //!
 //! # Recording
 //!
@@ -77,7 +90,7 @@ mod tools;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -103,6 +116,8 @@ struct Inner {
     not_recording: AtomicBool,
     requests: Mutex<Vec<RecordedRequest>>,
     fail_counts: Mutex<HashMap<String, usize>>,
+    /// Streamed bodies whose reader went away before their end.
+    streams_dropped: AtomicUsize,
 }
 
 impl MockState {
@@ -135,6 +150,16 @@ impl MockState {
     pub fn clear(&self) {
         lock(&self.inner.requests).clear();
         lock(&self.inner.fail_counts).clear();
+    }
+
+    /// How many streamed answers lost their reader (the gateway closed the connection)
+    /// before their last byte was sent.
+    pub fn streams_dropped(&self) -> usize {
+        self.inner.streams_dropped.load(Ordering::Relaxed)
+    }
+
+    fn stream_dropped(&self) {
+        self.inner.streams_dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     fn recording(&self) -> bool {
@@ -228,6 +253,11 @@ impl MockServer {
     /// Forget the recorded requests and reset the `/fail_first` counters.
     pub fn clear(&self) {
         self.state.clear();
+    }
+
+    /// See [`MockState::streams_dropped`].
+    pub fn streams_dropped(&self) -> usize {
+        self.state.streams_dropped()
     }
 
     /// Turn request recording on or off.

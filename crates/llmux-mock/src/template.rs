@@ -10,7 +10,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::control::Controls;
+use crate::control::{Controls, StreamFault};
 
 /// Builders put this where the request's model goes.
 pub(crate) const MODEL: &str = "__llmux_mock_model__";
@@ -115,10 +115,66 @@ impl StreamTemplate {
             events.extend(content.into_iter().take(1));
             return sse_response(events, true);
         }
-        events.extend(content);
-        events.extend(self.tail.iter().map(|t| t.render(model)));
-        sse_response(events, false)
+        let mut content = content.into_iter();
+        // Faults strike after the first content event: the client has its 200 by then.
+        events.extend(content.next());
+        let mut frames: Vec<Frame> = events.into_iter().map(Frame::Event).collect();
+        if let Some(kib) = controls.huge_kib {
+            let mut line = b"data: {\"x\": \"".to_vec();
+            line.resize(line.len() + kib * 1024, b'x');
+            frames.push(Frame::Event(Bytes::from(line)));
+            return sse_frames(frames, controls.pace_ms);
+        }
+        match controls.stream_fault {
+            Some(StreamFault::Cut) => return sse_frames(frames, controls.pace_ms),
+            Some(StreamFault::BadEvent) => frames.push(Frame::Event(Bytes::from_static(
+                b"data: {\"choices\": [{ not json\n\n",
+            ))),
+            Some(StreamFault::Stall(ms)) => frames.push(Frame::Pause(ms)),
+            None => {}
+        }
+        frames.extend(content.map(Frame::Event));
+        frames.extend(self.tail.iter().map(|t| Frame::Event(t.render(model))));
+        sse_frames(frames, controls.pace_ms)
     }
+}
+
+/// A piece of a timed stream.
+enum Frame {
+    Event(Bytes),
+    /// Sleep this many ms.
+    Pause(u64),
+}
+
+/// An SSE response from `frames`, sleeping `pace_ms` before each event. With neither
+/// pauses nor pace, the same as [`sse_response`].
+fn sse_frames(frames: Vec<Frame>, pace_ms: Option<u64>) -> Response {
+    if pace_ms.is_none() && !frames.iter().any(|f| matches!(f, Frame::Pause(_))) {
+        let events = frames
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Event(b) => Some(b),
+                Frame::Pause(_) => None,
+            })
+            .collect();
+        return sse_response(events, false);
+    }
+    let pace = std::time::Duration::from_millis(pace_ms.unwrap_or(0));
+    let body = futures::stream::iter(frames).filter_map(move |frame| async move {
+        match frame {
+            Frame::Event(bytes) => {
+                if !pace.is_zero() {
+                    tokio::time::sleep(pace).await;
+                }
+                Some(Ok::<_, io::Error>(bytes))
+            }
+            Frame::Pause(ms) => {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                None
+            }
+        }
+    });
+    sse_with_body(Body::from_stream(body))
 }
 
 /// A response with a fixed body and content type.
@@ -149,6 +205,10 @@ pub(crate) fn sse_response(events: Vec<Bytes>, broken: bool) -> Response {
     } else {
         Body::from_stream(events)
     };
+    sse_with_body(body)
+}
+
+fn sse_with_body(body: Body) -> Response {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));

@@ -2,7 +2,8 @@
 //!
 //! Layers, outermost first:
 //! 1. `CatchPanicLayer`: a bug answers 500 in OpenAI's error shape instead of dropping
-//!    the connection (no handler is meant to panic; this is the last line).
+//!    the connection (no handler is meant to panic; this is the last line), logged
+//!    (see [`crate::panic`]).
 //! 2. `DefaultBodyLimit`: bodies over `general_settings.max_request_size_mb` get a 413
 //!    (handlers turn the rejection into LiteLLM's error body).
 //!
@@ -123,15 +124,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics/", get(metrics::metrics))
         .route("/utils/token_counter", post(utils::token_counter))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(CatchPanicLayer::custom(crate::panic::answer))
         .with_state(state)
-}
-
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    crate::error::ApiError::from(llmux::Error::new(
-        llmux::ErrorKind::InternalServer,
-        "internal error in llmux",
-    ))
-    .into_response()
 }

@@ -10,6 +10,7 @@ mod auth;
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod panic;
 pub mod responses_store;
 mod routes;
 pub mod secrets;

@@ -35,6 +35,14 @@ struct Cli {
     /// Verbose logs.
     #[arg(long = "detailed_debug")]
     detailed_debug: bool,
+    /// On SIGTERM or Ctrl-C, how many seconds in-flight requests and streams get to
+    /// finish once the gateway has stopped accepting connections; then it exits anyway.
+    #[arg(
+        long = "graceful_shutdown_timeout",
+        env = "LLMUX_GRACEFUL_SHUTDOWN_TIMEOUT",
+        default_value_t = 30.0
+    )]
+    graceful_shutdown_timeout: f64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +56,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    llmux_server::panic::install_hook();
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -100,17 +109,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let addr: SocketAddr = format!("{}:{}", cli.host, cli.port).parse()?;
+    let grace = std::time::Duration::try_from_secs_f64(cli.graceful_shutdown_timeout)
+        .map_err(|e| anyhow::anyhow!("--graceful_shutdown_timeout: {e}"))?;
     runtime.block_on(async {
         // Inside the runtime: a Redis-backed router starts connecting as it is built.
         let state = AppState::from_config(&config, &|name| std::env::var(name).ok())?;
         if state.master_key.is_none() {
             warn!("no general_settings.master_key: the gateway accepts every request");
         }
-        serve(addr, Arc::new(state)).await
+        serve(addr, Arc::new(state), grace).await
     })
 }
 
-async fn serve(addr: SocketAddr, state: Arc<AppState>) -> anyhow::Result<()> {
+/// Serves until SIGTERM/Ctrl-C, then stops accepting and lets in-flight requests and
+/// streams finish for up to `grace`.
+async fn serve(
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     info!(
         %addr,
@@ -124,9 +141,27 @@ async fn serve(addr: SocketAddr, state: Arc<AppState>) -> anyhow::Result<()> {
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown().await;
+        info!(
+            grace_s = grace.as_secs_f64(),
+            "shutting down: no new connections, finishing in-flight requests"
+        );
+        let _ = signalled.send(());
+    });
+    let deadline = async move {
+        if on_signal.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => warn!("graceful shutdown deadline passed: dropping the requests still in flight"),
+    }
+    info!("llmux stopped");
     Ok(())
 }
 

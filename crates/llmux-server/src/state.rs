@@ -30,7 +30,6 @@ pub const ROUTER_KEYS_IN_LITELLM_SETTINGS: &[&str] = &[
 ];
 
 /// Everything a request handler needs, shared by all of them.
-#[derive(Debug)]
 pub struct AppState {
     pub router: Router,
     pub master_key: Option<String>,
@@ -46,6 +45,17 @@ pub struct AppState {
     pub logging: Option<llmux::logging::Started>,
     /// `litellm_settings.require_auth_for_metrics_endpoint` (LiteLLM's default: true).
     pub metrics_need_auth: bool,
+}
+
+impl std::fmt::Debug for AppState {
+    // The master key stays out of logs (llmux::redact); deployments redact their own.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("router", &self.router)
+            .field("master_key", &llmux::redact::Redacted(&self.master_key))
+            .field("max_request_bytes", &self.max_request_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A config that cannot be served, with the path of the bad value.
@@ -88,6 +98,9 @@ impl AppState {
         if let Some(k) = &keys {
             // First: a refused key gets no cache hit either.
             options.hooks.insert(0, k.clone());
+        }
+        if options.client.is_none() {
+            options.client = Some(llmux::Client::new().with_limits(upstream_limits(config)));
         }
         let cache = response_cache(config, env, clock)?;
         // The logger goes first: its pre-call keeps the request even when the cache
@@ -153,6 +166,26 @@ impl AppState {
     /// Model names whose every entry failed to resolve, with the reason.
     pub fn unavailable(&self) -> &HashMap<String, llmux::Error> {
         &self.router.groups().unavailable
+    }
+}
+
+/// `general_settings.max_upstream_response_size_mb` and
+/// `general_settings.max_upstream_event_size_mb` (llmux's own keys; LiteLLM bounds
+/// neither), in MiB, defaults in [`llmux::Limits`].
+pub fn upstream_limits(config: &Config) -> llmux::Limits {
+    let mb = |key: &str| {
+        config
+            .general_settings
+            .extra
+            .get(key)
+            .and_then(Value::as_f64)
+            .filter(|mb| mb.is_finite() && *mb > 0.0)
+            .map(|mb| (mb.min(MAX_REQUEST_MB) * 1024.0 * 1024.0) as usize)
+    };
+    let defaults = llmux::Limits::default();
+    llmux::Limits {
+        max_body_bytes: mb("max_upstream_response_size_mb").unwrap_or(defaults.max_body_bytes),
+        max_event_bytes: mb("max_upstream_event_size_mb").unwrap_or(defaults.max_event_bytes),
     }
 }
 

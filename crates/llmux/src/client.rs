@@ -11,7 +11,7 @@ use llmux_types::{
 use crate::shaping::StreamShape;
 use crate::stream::{ChatDecode, CompletionStream};
 use crate::tokens::{Encoding, count_ordinary};
-use crate::transport::{DEFAULT_TIMEOUT, Transport, read_body};
+use crate::transport::{DEFAULT_TIMEOUT, Transport};
 use crate::{ChatStream, Deployment, RequestOverrides};
 
 /// An answer and how it was obtained.
@@ -77,6 +77,12 @@ impl Client {
         Self {
             transport: Transport::new(),
         }
+    }
+
+    /// This client with `limits` on what it holds of an upstream answer.
+    pub fn with_limits(mut self, limits: crate::Limits) -> Self {
+        self.transport.limits = limits;
+        self
     }
 
     /// The shared transport, for call kinds that build their own requests (the native
@@ -160,7 +166,13 @@ impl Client {
         };
         Ok(ex.reply(
             dep,
-            ChatStream::from_upstream(dep.clone(), response, decoder, timeout),
+            ChatStream::from_upstream(
+                dep.clone(),
+                response,
+                decoder,
+                timeout,
+                self.transport.limits.max_event_bytes,
+            ),
         ))
     }
 
@@ -171,6 +183,9 @@ impl Client {
         mut req: EmbeddingRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<EmbeddingResponse>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            return Ok(Reply::mocked(dep, mock.embedding(&dep.model)?));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
@@ -268,6 +283,12 @@ impl Client {
         mut req: CompletionRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<CompletionResponse>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            return Ok(Reply::mocked(
+                dep,
+                mock.completion(&dep.model, req.n.unwrap_or(1))?,
+            ));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
@@ -284,6 +305,10 @@ impl Client {
         mut req: CompletionRequest,
         o: &RequestOverrides,
     ) -> Result<Reply<CompletionStream>, Error> {
+        if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
+            let events = mock.completion_chunks(&dep.model, req.n.unwrap_or(1))?;
+            return Ok(Reply::mocked(dep, CompletionStream::from_events(events)));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         req.stream = Some(true);
@@ -293,7 +318,13 @@ impl Client {
         let (response, ex) = self.open(dep, timeout, wire).await?;
         Ok(ex.reply(
             dep,
-            CompletionStream::from_upstream(dep.clone(), response, decoder, timeout),
+            CompletionStream::from_upstream(
+                dep.clone(),
+                response,
+                decoder,
+                timeout,
+                self.transport.limits.max_event_bytes,
+            ),
         ))
     }
 
@@ -309,7 +340,10 @@ impl Client {
         let started = Instant::now();
         // One budget for the whole attempt: the body gets what the headers left.
         let left = timeout.saturating_sub(ex.upstream_time);
-        ex.body = read_body(dep, response, left, timeout).await?;
+        ex.body = self
+            .transport
+            .read_body(dep, response, left, timeout)
+            .await?;
         ex.upstream_time += started.elapsed();
         Ok(ex)
     }

@@ -12,7 +12,7 @@ use crate::{CallOptions, MockResponse};
 ///
 /// Built once per `model_list` entry by the gateway (or per call by the free functions),
 /// so no request pays for provider resolution, environment look-ups or registry reads.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Deployment {
     pub provider: Provider,
     /// The model as the provider names it.
@@ -36,6 +36,30 @@ pub struct Deployment {
     /// How calls are authorized beyond a static key (Google OAuth, SigV4, Azure AD): see
     /// [`crate::credentials`].
     pub credentials: Option<std::sync::Arc<dyn crate::credentials::Authorize>>,
+}
+
+impl std::fmt::Debug for Deployment {
+    // Keys, tokens and provider credentials stay out of logs (crate::redact).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{HeaderNames, KeysOnly, Redacted};
+        f.debug_struct("Deployment")
+            .field("provider", &self.provider)
+            .field("model", &self.model)
+            .field("api_base", &self.api_base)
+            .field("api_key", &Redacted(&self.api_key))
+            .field("api_version", &self.api_version)
+            .field("organization", &self.organization)
+            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("extra_headers", &HeaderNames(&self.extra_headers))
+            .field("timeout", &self.timeout)
+            .field("stream_timeout", &self.stream_timeout)
+            .field("params", &self.params)
+            .field("capabilities", &self.capabilities)
+            .field("mock_response", &self.mock_response.is_some())
+            .field("provider_params", &KeysOnly(&self.provider_params))
+            .field("credentials", &self.credentials.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Deployment {

@@ -49,6 +49,7 @@ mod messages;
 mod mock;
 pub mod model_info;
 mod options;
+pub mod redact;
 pub mod request_keys;
 mod responses;
 pub mod router;
@@ -76,10 +77,30 @@ pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usa
 pub use router::{CallContext, Routed, Router};
 pub use stream::{ChatStream, CompletionStream, EventStream};
 pub use tokens::count_text_tokens;
+pub use transport::Limits;
 
 /// A one-deployment router for a free-function call: the same attempt loop (retries,
 /// hooks) as every other call, with `opts.num_retries` retries.
-fn single(model: &str, opts: &CallOptions) -> Result<Router, Error> {
+///
+/// Cached per (model, options): a repeated call reuses its resolved deployment, so it
+/// pays for provider resolution, credential files and token exchanges once (the
+/// environment is read on first use). A miss builds on a blocking thread, since
+/// resolving may read credential files. Every router shares one HTTP client.
+async fn single(model: &str, opts: &CallOptions) -> Result<std::sync::Arc<Router>, Error> {
+    let key = cache_key(model, opts);
+    if let Some(router) = routers().get(&key) {
+        return Ok(router);
+    }
+    let (owned_model, owned_opts) = (model.to_owned(), opts.clone());
+    let built = tokio::task::spawn_blocking(move || build_single(&owned_model, &owned_opts))
+        .await
+        .map_err(|e| Error::new(ErrorKind::InternalServer, format!("resolving {model}: {e}")))??;
+    let router = std::sync::Arc::new(built);
+    routers().insert(key, router.clone());
+    Ok(router)
+}
+
+fn build_single(model: &str, opts: &CallOptions) -> Result<Router, Error> {
     let entry = config::ModelEntry {
         model_name: model.to_owned(),
         litellm_params: config::LitellmParams {
@@ -100,14 +121,57 @@ fn default_client() -> &'static Client {
     CLIENT.get_or_init(Client::new)
 }
 
+/// How many (model, options) pairs the free functions keep resolved.
+const ROUTER_CACHE_CAPACITY: u64 = 256;
+
+fn routers() -> &'static moka::sync::Cache<String, std::sync::Arc<Router>> {
+    static ROUTERS: std::sync::OnceLock<moka::sync::Cache<String, std::sync::Arc<Router>>> =
+        std::sync::OnceLock::new();
+    ROUTERS.get_or_init(|| moka::sync::Cache::new(ROUTER_CACHE_CAPACITY))
+}
+
+/// Everything in `opts` that changes the deployment, as one string (kept in memory
+/// only, like the options themselves).
+fn cache_key(model: &str, o: &CallOptions) -> String {
+    let json = |m: &serde_json::Map<String, serde_json::Value>| {
+        serde_json::to_string(m).unwrap_or_default()
+    };
+    let fields: [&dyn std::fmt::Debug; 15] = [
+        &model,
+        &o.custom_llm_provider,
+        &o.api_base,
+        &o.api_key,
+        &o.api_version,
+        &o.organization,
+        &o.azure_ad_token,
+        &o.timeout,
+        &o.stream_timeout,
+        &o.num_retries,
+        &(
+            &o.drop_params,
+            &o.additional_drop_params,
+            &o.allowed_openai_params,
+        ),
+        &o.extra_headers,
+        &o.mock_response,
+        &json(&o.provider_params),
+        &json(&o.model_info),
+    ];
+    fields
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect::<Vec<_>>()
+        .join("\u{0}")
+}
+
 /// A chat completion. Resolves `req.model` with `opts`, calls the provider, translates back.
 pub async fn completion(req: ChatRequest, opts: &CallOptions) -> Result<ChatResponse, Error> {
-    single(&req.model, opts)?.completion(req).await
+    single(&req.model, opts).await?.completion(req).await
 }
 
 /// A streamed chat completion: a `Stream` of OpenAI chunks.
 pub async fn completion_stream(req: ChatRequest, opts: &CallOptions) -> Result<ChatStream, Error> {
-    single(&req.model, opts)?.completion_stream(req).await
+    single(&req.model, opts).await?.completion_stream(req).await
 }
 
 /// A legacy text completion.
@@ -115,7 +179,7 @@ pub async fn text_completion(
     req: CompletionRequest,
     opts: &CallOptions,
 ) -> Result<CompletionResponse, Error> {
-    single(&req.model, opts)?.text_completion(req).await
+    single(&req.model, opts).await?.text_completion(req).await
 }
 
 /// A streamed legacy text completion.
@@ -124,7 +188,7 @@ pub async fn text_completion_stream(
     opts: &CallOptions,
 ) -> Result<CompletionStream, Error> {
     req.stream = Some(true);
-    let r = single(&req.model, opts)?;
+    let r = single(&req.model, opts).await?;
     let ctx = CallContext::new(router::Entrance::Library, router::Identity::Library);
     Ok(r.text_stream(&ctx, req).await?.value)
 }
@@ -134,5 +198,5 @@ pub async fn embedding(
     req: EmbeddingRequest,
     opts: &CallOptions,
 ) -> Result<EmbeddingResponse, Error> {
-    single(&req.model, opts)?.embedding(req).await
+    single(&req.model, opts).await?.embedding(req).await
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::stream::Decode;
 use crate::tokens::Encoding;
-use crate::transport::{DEFAULT_TIMEOUT, read_body};
+use crate::transport::DEFAULT_TIMEOUT;
 use crate::{Client, Deployment, EventStream, Reply, RequestOverrides};
 
 /// A native `/v1/messages` call: the client's body, forwarded as it is but for `model`.
@@ -108,10 +108,14 @@ impl Client {
                 response,
                 relay,
                 timeout,
+                self.transport().limits.max_event_bytes,
             ))
         } else {
             let left = timeout.saturating_sub(started.elapsed());
-            let body = read_body(dep, response, left, timeout).await?;
+            let body = self
+                .transport()
+                .read_body(dep, response, left, timeout)
+                .await?;
             let restamped = response_model
                 .as_deref()
                 .and_then(|m| messages_api::restamp_message(&body, m));
@@ -144,7 +148,10 @@ impl Client {
         let started = Instant::now();
         let response = self.transport().send(dep, &http_req, timeout).await?;
         let left = timeout.saturating_sub(started.elapsed());
-        let body = read_body(dep, response, left, timeout).await?;
+        let body = self
+            .transport()
+            .read_body(dep, response, left, timeout)
+            .await?;
         Ok(TokenCount {
             input_tokens: messages_api::parse_count_tokens(&body)?,
             source: "provider",

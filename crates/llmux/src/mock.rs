@@ -3,8 +3,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use llmux_types::{
-    ChatChunk, ChatResponse, Choice, ChunkChoice, Delta, Error, ErrorKind, FinishReason, JsonMap,
-    ResponseMessage, Role, Usage,
+    ChatChunk, ChatResponse, Choice, ChunkChoice, CompletionChoice, CompletionResponse, Delta,
+    Embedding, EmbeddingResponse, EmbeddingUsage, EmbeddingVector, Error, ErrorKind, FinishReason,
+    JsonMap, ResponseMessage, Role, Usage,
 };
 use serde_json::Value;
 
@@ -17,6 +18,8 @@ pub enum MockResponse {
     Response(Box<ChatResponse>),
     /// An error, from LiteLLM's magic strings (`"litellm.RateLimitError"`, …).
     Error(ErrorKind, String),
+    /// An embedding vector (LiteLLM's `mock_embedding` takes a list of floats).
+    Embedding(Vec<f64>),
 }
 
 impl From<&str> for MockResponse {
@@ -60,14 +63,110 @@ impl MockResponse {
             Value::Object(_) => serde_json::from_value(v.clone())
                 .ok()
                 .map(|r| Self::Response(Box::new(r))),
+            Value::Array(items) => items
+                .iter()
+                .map(Value::as_f64)
+                .collect::<Option<Vec<f64>>>()
+                .map(Self::Embedding),
             _ => None,
         }
+    }
+
+    /// The mocked embeddings answer (LiteLLM's `mock_embedding`): the given vector, or
+    /// 1536 zeros for a text mock; `"error"` is an error as in LiteLLM.
+    pub fn embedding(&self, model: &str) -> Result<EmbeddingResponse, Error> {
+        let vector = match self {
+            Self::Error(kind, msg) => return Err(Error::new(*kind, msg.clone()).with_model(model)),
+            Self::Embedding(v) => v.clone(),
+            Self::Text(t) if t == "error" => {
+                return Err(Error::new(ErrorKind::InternalServer, "Mock error").with_model(model));
+            }
+            Self::Text(_) => vec![0.0; 1536],
+            Self::Response(_) => {
+                return Err(Error::bad_request(
+                    "mock_response for embeddings is a list of numbers, not a chat completion",
+                )
+                .with_param("mock_response"));
+            }
+        };
+        Ok(EmbeddingResponse {
+            object: "list".into(),
+            data: vec![Embedding {
+                object: "embedding".into(),
+                index: 0,
+                embedding: EmbeddingVector::Float(vector),
+            }],
+            model: model.to_owned(),
+            usage: EmbeddingUsage {
+                prompt_tokens: MOCK_PROMPT_TOKENS,
+                total_tokens: MOCK_PROMPT_TOKENS,
+                ..EmbeddingUsage::default()
+            },
+            extra: JsonMap::new(),
+        })
+    }
+
+    /// The mocked text completion: the chat mock's choices as `text_completion` ones
+    /// (LiteLLM's `text_completion` mocks through `completion`).
+    pub fn completion(&self, model: &str, n: u32) -> Result<CompletionResponse, Error> {
+        let chat = self.response(model, n)?;
+        Ok(CompletionResponse {
+            id: chat.id.replacen("chatcmpl-", "cmpl-", 1),
+            object: "text_completion".into(),
+            created: chat.created,
+            model: chat.model,
+            choices: chat
+                .choices
+                .into_iter()
+                .map(|c| CompletionChoice {
+                    text: c.message.content.unwrap_or_default(),
+                    index: c.index,
+                    logprobs: None,
+                    finish_reason: c.finish_reason,
+                    extra: JsonMap::new(),
+                })
+                .collect(),
+            usage: chat.usage,
+            extra: JsonMap::new(),
+        })
+    }
+
+    /// The mocked text-completion stream: each choice's text in pieces of three
+    /// characters, then its finish, as the chat stream is mocked.
+    pub fn completion_chunks(&self, model: &str, n: u32) -> Result<Vec<CompletionResponse>, Error> {
+        let whole = self.completion(model, n)?;
+        let event = |choice: CompletionChoice| CompletionResponse {
+            choices: vec![choice],
+            usage: None,
+            ..whole.clone()
+        };
+        let mut out = Vec::new();
+        for choice in &whole.choices {
+            let text: Vec<char> = choice.text.chars().collect();
+            for piece in text.chunks(3) {
+                out.push(event(CompletionChoice {
+                    text: piece.iter().collect(),
+                    finish_reason: None,
+                    ..choice.clone()
+                }));
+            }
+            out.push(event(CompletionChoice {
+                text: String::new(),
+                finish_reason: choice.finish_reason.clone().or(Some(FinishReason::Stop)),
+                ..choice.clone()
+            }));
+        }
+        Ok(out)
     }
 
     /// The mocked non-streamed answer for `model` with `n` choices.
     pub fn response(&self, model: &str, n: u32) -> Result<ChatResponse, Error> {
         match self {
             Self::Error(kind, msg) => Err(Error::new(*kind, msg.clone()).with_model(model)),
+            Self::Embedding(_) => Err(Error::bad_request(
+                "mock_response is a list of numbers (an embedding), not a completion",
+            )
+            .with_param("mock_response")),
             Self::Response(r) => Ok((**r).clone()),
             Self::Text(text) => Ok(ChatResponse {
                 id: format!("chatcmpl-{}", uuid::Uuid::new_v4()),

@@ -7,7 +7,7 @@ use crate::MockResponse;
 /// Where and how to call, beyond the model string. Every field is optional; unset
 /// connection fields fall back to the provider's environment variables
 /// (`OPENAI_API_KEY`, `GROQ_API_KEY`, `AZURE_API_BASE`, …).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     pub custom_llm_provider: Option<String>,
     pub api_base: Option<String>,
@@ -33,4 +33,25 @@ pub struct CallOptions {
     pub provider_params: serde_json::Map<String, serde_json::Value>,
     /// Registry overrides for this model (a config's `model_info`).
     pub model_info: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    // Keys, tokens and provider credentials stay out of logs (crate::redact).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{HeaderNames, KeysOnly, Redacted};
+        f.debug_struct("CallOptions")
+            .field("custom_llm_provider", &self.custom_llm_provider)
+            .field("api_base", &self.api_base)
+            .field("api_key", &Redacted(&self.api_key))
+            .field("api_version", &self.api_version)
+            .field("organization", &self.organization)
+            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("timeout", &self.timeout)
+            .field("stream_timeout", &self.stream_timeout)
+            .field("num_retries", &self.num_retries)
+            .field("extra_headers", &HeaderNames(&self.extra_headers))
+            .field("mock_response", &self.mock_response.is_some())
+            .field("provider_params", &KeysOnly(&self.provider_params))
+            .finish_non_exhaustive()
+    }
 }

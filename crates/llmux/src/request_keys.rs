@@ -201,7 +201,11 @@ impl RequestKeys {
         let mock_response = match extra.remove("mock_response") {
             None | Some(Value::Null) => None,
             Some(v) => Some(MockResponse::from_json(&v).ok_or_else(|| {
-                invalid("mock_response", &v, "a string or a chat completion object")
+                invalid(
+                    "mock_response",
+                    &v,
+                    "a string, a chat completion object or a list of numbers",
+                )
             })?),
         };
         let mut tags = take_strings(extra, "tags")?.unwrap_or_default();

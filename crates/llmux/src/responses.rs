@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::router::StreamEvent;
 use crate::stream::Decode;
-use crate::transport::{DEFAULT_TIMEOUT, read_body};
+use crate::transport::DEFAULT_TIMEOUT;
 use crate::{Client, Deployment, EventStream, Reply, RequestOverrides};
 
 /// A native `/v1/responses` call: the client's body, forwarded as it is but for `model`.
@@ -90,10 +90,14 @@ impl Client {
                 response,
                 relay,
                 timeout,
+                self.transport().limits.max_event_bytes,
             ))
         } else {
             let left = timeout.saturating_sub(started.elapsed());
-            let bytes = read_body(dep, response, left, timeout).await?;
+            let bytes = self
+                .transport()
+                .read_body(dep, response, left, timeout)
+                .await?;
             let mut object = parse_object(&bytes)?;
             if let Some(model) = response_model {
                 object.insert("model".into(), Value::String(model));

@@ -11,7 +11,7 @@ use llmux_types::{ChatChunk, CompletionResponse, Error};
 
 use crate::Deployment;
 use crate::shaping::StreamShape;
-use crate::transport::{connection_error, timeout_error};
+use crate::transport::{connection_error, timeout_error, too_large};
 
 /// The events of a streamed answer, in order. An error ends the stream.
 ///
@@ -100,12 +100,14 @@ impl<T: Send + 'static> EventStream<T> {
         Ok(out)
     }
 
-    /// Decodes an upstream body with `decoder`.
+    /// Decodes an upstream body with `decoder`; more than `max_event_bytes` read
+    /// without a complete event ends the stream with an error.
     pub(crate) fn from_upstream<D: Decode<Item = T>>(
         dep: Deployment,
         response: reqwest::Response,
         decoder: D,
         idle_timeout: Duration,
+        max_event_bytes: usize,
     ) -> Self {
         let state = State {
             dep,
@@ -114,6 +116,8 @@ impl<T: Send + 'static> EventStream<T> {
             pending: VecDeque::new(),
             finished: false,
             idle_timeout,
+            since_event: 0,
+            max_event_bytes,
         };
         Self::from_stream(futures::stream::unfold(state, next_event))
     }
@@ -169,6 +173,9 @@ struct State<D: Decode> {
     pending: VecDeque<D::Item>,
     finished: bool,
     idle_timeout: Duration,
+    /// Bytes read since the decoder last completed an event.
+    since_event: usize,
+    max_event_bytes: usize,
 }
 
 async fn next_event<D: Decode>(mut s: State<D>) -> Option<(Result<D::Item, Error>, State<D>)> {
@@ -181,7 +188,21 @@ async fn next_event<D: Decode>(mut s: State<D>) -> Option<(Result<D::Item, Error
         }
         let decoded = match tokio::time::timeout(s.idle_timeout, s.body.next()).await {
             Err(_) => Err(timeout_error(&s.dep, s.idle_timeout)),
-            Ok(Some(Ok(bytes))) => s.decoder.feed(&bytes),
+            Ok(Some(Ok(bytes))) => {
+                s.since_event = s.since_event.saturating_add(bytes.len());
+                match s.decoder.feed(&bytes) {
+                    Ok(items) if items.is_empty() && s.since_event > s.max_event_bytes => {
+                        Err(too_large(&s.dep, "stream event", s.max_event_bytes))
+                    }
+                    Ok(items) => {
+                        if !items.is_empty() {
+                            s.since_event = 0;
+                        }
+                        Ok(items)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             Ok(Some(Err(e))) => Err(connection_error(&s.dep, &e)),
             Ok(None) => {
                 s.finished = true;

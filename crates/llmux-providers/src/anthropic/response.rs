@@ -343,7 +343,9 @@ pub(super) fn usage(u: &JsonMap, reasoning_content: Option<&str>, has_thinking: 
             count(u, "cache_read_input_tokens"),
         ),
     };
-    prompt += cache_creation + cache_read;
+    prompt = prompt
+        .saturating_add(cache_creation)
+        .saturating_add(cache_read);
 
     let mut prompt_extra = JsonMap::new();
     prompt_extra.insert("cache_creation_tokens".into(), Value::from(cache_creation));
@@ -404,7 +406,7 @@ pub(super) fn usage(u: &JsonMap, reasoning_content: Option<&str>, has_thinking: 
     Usage {
         prompt_tokens: prompt,
         completion_tokens: completion,
-        total_tokens: prompt + completion,
+        total_tokens: prompt.saturating_add(completion),
         prompt_tokens_details: Some(PromptTokensDetails {
             cached_tokens: Some(cache_read),
             extra: prompt_extra,

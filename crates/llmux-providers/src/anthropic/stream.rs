@@ -66,10 +66,19 @@ impl AnthropicStreamDecoder {
         self.state.drain()
     }
 
-    /// End of body: the last event, or an error if it was cut off.
+    /// End of body: the last event, or an error if it was cut off (mid-event, or
+    /// before `message_delta`/`message_stop`: relaying it would look complete).
     pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
         self.state.sse.finish(&mut self.state.events)?;
-        self.state.drain()
+        let chunks = self.state.drain()?;
+        if !self.state.finished {
+            return Err(Error::new(
+                ErrorKind::ApiConnection,
+                "Anthropic stream ended before message_stop: the answer was cut off",
+            )
+            .with_provider("anthropic"));
+        }
+        Ok(chunks)
     }
 }
 
@@ -88,6 +97,9 @@ struct State {
     thinking_index: i64,
     /// Whether a `json_tool_call` answer was turned into text.
     json_answered: bool,
+    /// `message_delta` (with the stop reason) or `message_stop` arrived: the answer is
+    /// whole.
+    finished: bool,
     /// Usage so far: `message_start`'s, updated by each `message_delta`.
     usage: JsonMap,
     /// An error that ended the stream after chunks the same call still returned.
@@ -110,6 +122,7 @@ impl State {
             tool_calls: 0,
             thinking_index: -1,
             json_answered: false,
+            finished: false,
             usage: JsonMap::new(),
             failed: None,
             reasoning: String::new(),
@@ -183,6 +196,7 @@ impl State {
                 }
             }
             AnthropicStreamEvent::MessageDelta { delta, usage: u } => {
+                self.finished = true;
                 let mut finish = finish_reason(delta.stop_reason.as_deref());
                 if finish == FinishReason::ToolCalls && self.json_answered && self.tool_calls == 0 {
                     finish = FinishReason::Stop;
@@ -216,9 +230,8 @@ impl State {
                     raw,
                 ));
             }
-            AnthropicStreamEvent::MessageStop
-            | AnthropicStreamEvent::Ping
-            | AnthropicStreamEvent::Unknown => {}
+            AnthropicStreamEvent::MessageStop => self.finished = true,
+            AnthropicStreamEvent::Ping | AnthropicStreamEvent::Unknown => {}
         }
         Ok(())
     }

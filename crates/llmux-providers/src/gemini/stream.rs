@@ -53,6 +53,8 @@ struct State {
     metadata: Metadata,
     usage: Option<Usage>,
     done: bool,
+    /// A candidate carried a `finishReason`: the answer is whole.
+    upstream_finished: bool,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +97,7 @@ impl State {
             metadata: Metadata::default(),
             usage: None,
             done: false,
+            upstream_finished: false,
         }
     }
 
@@ -121,6 +124,15 @@ impl State {
             )
             .with_provider("gemini"));
         }
+        if !self.upstream_finished {
+            // Gemini sends no `[DONE]`: a body that ends before any finishReason was cut,
+            // and relaying it with a made-up `stop` would look complete.
+            return Err(Error::new(
+                ErrorKind::ApiConnection,
+                "Gemini stream ended before any finishReason: the answer was cut off",
+            )
+            .with_provider("gemini"));
+        }
         self.done = true;
         if self.choices.is_empty() {
             self.choices.insert(0, ChoiceState::default());
@@ -140,7 +152,7 @@ impl State {
         }
         if let Some(mut usage) = self.usage.take() {
             // LiteLLM rebuilds stream usage from the chunks: the total is the sum.
-            usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+            usage.total_tokens = usage.prompt_tokens.saturating_add(usage.completion_tokens);
             if self.simple_text {
                 let details = usage
                     .completion_tokens_details
@@ -246,6 +258,7 @@ impl State {
             if !read.tool_calls.is_empty() {
                 self.seen_tool_calls = true;
             }
+            self.upstream_finished |= read.native_finish_reason.is_some();
             let state = self.choices.entry(read.index).or_default();
             // The latest event decides, as in LiteLLM's stream wrapper.
             state.finish = Some(read.finish_reason());

@@ -46,7 +46,7 @@ impl Modalities {
                 "VIDEO" if with_image_video => &mut self.video,
                 _ => continue,
             };
-            *slot = Some(slot.unwrap_or(0) + n);
+            *slot = Some(slot.unwrap_or(0).saturating_add(n));
         }
     }
 }
@@ -69,7 +69,11 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
     if candidates > 0 {
         let m = completion.get_or_insert_with(Modalities::default);
         if m.text.is_none() {
-            let other = m.image.unwrap_or(0) + m.audio.unwrap_or(0) + m.video.unwrap_or(0);
+            let other = m
+                .image
+                .unwrap_or(0)
+                .saturating_add(m.audio.unwrap_or(0))
+                .saturating_add(m.video.unwrap_or(0));
             m.text = Some(candidates.saturating_sub(other));
         }
     }
@@ -121,7 +125,7 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
     put(
         &mut prompt_details.extra,
         "text_tokens",
-        prompt.text.map(|t| t + billable_tool_use),
+        prompt.text.map(|t| t.saturating_add(billable_tool_use)),
     );
     put(&mut prompt_details.extra, "image_tokens", prompt.image);
     put(&mut prompt_details.extra, "video_tokens", prompt.video);
@@ -134,9 +138,12 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
         maps,
     );
 
-    let inclusive = meta.prompt_token_count.unwrap_or(0)
-        + candidates
-        + meta.tool_use_prompt_token_count.unwrap_or(0)
+    // Upstream numbers: saturating, a huge count must not overflow.
+    let inclusive = meta
+        .prompt_token_count
+        .unwrap_or(0)
+        .saturating_add(candidates)
+        .saturating_add(meta.tool_use_prompt_token_count.unwrap_or(0))
         == meta.total_token_count.unwrap_or(0);
     let mut completion_tokens = meta
         .response_token_count
@@ -145,7 +152,7 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
     if let Some(r) = reasoning.filter(|r| *r > 0)
         && !inclusive
     {
-        completion_tokens += r;
+        completion_tokens = completion_tokens.saturating_add(r);
     }
     let mut completion_details = completion.map(|m| {
         let mut d = CompletionTokensDetails::default();
@@ -169,7 +176,8 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
                 .get("audio_tokens")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
-            let text = completion_tokens.saturating_sub(r + image + audio);
+            let text =
+                completion_tokens.saturating_sub(r.saturating_add(image).saturating_add(audio));
             d.extra.insert("text_tokens".into(), json!(text));
         }
     }
@@ -178,7 +186,10 @@ pub(crate) fn usage(meta: &UsageMetadata, grounding: &[Value]) -> Usage {
         extra.insert("cache_read_input_tokens".into(), json!(c));
     }
     Usage {
-        prompt_tokens: meta.prompt_token_count.unwrap_or(0) + billable_tool_use,
+        prompt_tokens: meta
+            .prompt_token_count
+            .unwrap_or(0)
+            .saturating_add(billable_tool_use),
         completion_tokens,
         total_tokens: meta.total_token_count.unwrap_or(0),
         prompt_tokens_details: Some(prompt_details),

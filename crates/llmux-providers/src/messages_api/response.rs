@@ -273,7 +273,10 @@ pub fn usage_delta(u: &Usage) -> AnthropicDeltaUsage {
         .unwrap_or(0);
     let positive = |n: u64| (n > 0).then_some(n);
     AnthropicDeltaUsage {
-        input_tokens: Some(u.prompt_tokens.saturating_sub(cache_read + cache_creation)),
+        input_tokens: Some(
+            u.prompt_tokens
+                .saturating_sub(cache_read.saturating_add(cache_creation)),
+        ),
         output_tokens: Some(u.completion_tokens),
         cache_creation_input_tokens: positive(cache_creation),
         cache_read_input_tokens: positive(cache_read),

@@ -13,6 +13,8 @@ struct OpenAiSse {
     sse: SseParser,
     events: Vec<SseEvent>,
     done: bool,
+    /// A choice has said why it finished: the answer is whole even without `[DONE]`.
+    finished: bool,
 }
 
 impl OpenAiSse {
@@ -22,7 +24,24 @@ impl OpenAiSse {
             sse: SseParser::new(),
             events: Vec::new(),
             done: false,
+            finished: false,
         }
+    }
+
+    /// A body that ended with neither `[DONE]` nor a finish reason was cut: relaying
+    /// it as a complete answer would hide the failure from the client.
+    fn check_complete(&self) -> Result<(), Error> {
+        if self.done || self.finished {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::ApiConnection,
+            format!(
+                "{} stream ended before it was complete (no `data: [DONE]` and no finish_reason)",
+                self.provider
+            ),
+        )
+        .with_provider(self.provider))
     }
 
     /// Decodes every complete event into `T`; `[DONE]` marks the end.
@@ -61,12 +80,24 @@ impl OpenAiStreamDecoder {
 
     /// Feeds a piece of the body.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.decode(Some(bytes)).map(strip_chunk_nulls)
+        let chunks = self.sse.decode(Some(bytes))?;
+        self.note_finish(&chunks);
+        Ok(strip_chunk_nulls(chunks))
     }
 
-    /// End of body.
+    /// End of body; an error if the stream was cut short.
     pub fn finish(&mut self) -> Result<Vec<ChatChunk>, Error> {
-        self.sse.decode(None).map(strip_chunk_nulls)
+        let chunks = self.sse.decode(None)?;
+        self.note_finish(&chunks);
+        self.sse.check_complete()?;
+        Ok(strip_chunk_nulls(chunks))
+    }
+
+    fn note_finish(&mut self, chunks: &[ChatChunk]) {
+        self.sse.finished |= chunks
+            .iter()
+            .flat_map(|c| &c.choices)
+            .any(|c| c.finish_reason.is_some());
     }
 
     /// Whether `data: [DONE]` was seen.
@@ -108,12 +139,24 @@ impl OpenAiCompletionStreamDecoder {
 
     /// Feeds a piece of the body.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<CompletionResponse>, Error> {
-        self.sse.decode(Some(bytes))
+        let items = self.sse.decode(Some(bytes))?;
+        self.note_finish(&items);
+        Ok(items)
     }
 
-    /// End of body.
+    /// End of body; an error if the stream was cut short.
     pub fn finish(&mut self) -> Result<Vec<CompletionResponse>, Error> {
-        self.sse.decode(None)
+        let items = self.sse.decode(None)?;
+        self.note_finish(&items);
+        self.sse.check_complete()?;
+        Ok(items)
+    }
+
+    fn note_finish(&mut self, items: &[CompletionResponse]) {
+        self.sse.finished |= items
+            .iter()
+            .flat_map(|c| &c.choices)
+            .any(|c| c.finish_reason.is_some());
     }
 }
 
@@ -214,5 +257,27 @@ mod tests {
         let out = d.feed(body).unwrap();
         assert_eq!(out[0].choices[0].text, "Hel");
         assert!(d.finish().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_stream_cut_before_done_and_finish_reason_is_an_error() {
+        let first_two: String = BODY.split_inclusive("\n\n").take(2).collect();
+        let mut d = OpenAiStreamDecoder::new("openai");
+        assert_eq!(d.feed(first_two.as_bytes()).unwrap().len(), 2);
+        let err = d.finish().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ApiConnection);
+        assert!(err.message.contains("[DONE]"), "{}", err.message);
+
+        let mut c = OpenAiCompletionStreamDecoder::new("openai");
+        c.feed(b"data: {\"id\":\"c\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"text\":\"Hel\",\"index\":0,\"finish_reason\":null}]}\n\n").unwrap();
+        assert!(c.finish().is_err());
+    }
+
+    #[test]
+    fn a_finish_reason_without_done_is_a_whole_answer() {
+        let without_done = BODY.replace("data: [DONE]\n\n", "");
+        let mut d = OpenAiStreamDecoder::new("openai");
+        d.feed(without_done.as_bytes()).unwrap();
+        assert!(d.finish().is_ok());
     }
 }

@@ -22,6 +22,7 @@
 //! an error, and `os.environ/` values are always strings (LiteLLM turns `"true"`/`"false"`
 //! into booleans; the typed boolean fields here accept those strings).
 
+pub mod known_keys;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -85,25 +86,24 @@ pub struct LitellmSettings {
     pub extra: Map<String, Value>,
 }
 
-/// `litellm_settings` keys the logging callbacks act on (`llmux::logging`).
-pub const LOGGING_KEYS: &[&str] = &[
-    "callbacks",
-    "success_callback",
-    "failure_callback",
-    "callback_settings",
-    "turn_off_message_logging",
-    "redact_user_api_key_info",
-    "require_auth_for_metrics_endpoint",
-];
-
 /// `general_settings`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct GeneralSettings {
     /// The admin key clients send as `Authorization: Bearer <master_key>`.
     pub master_key: Option<String>,
     /// Keys llmux does not support yet (listed by [`Config::unsupported_keys`]).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for GeneralSettings {
+    // The master key stays out of logs (llmux::redact).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeneralSettings")
+            .field("master_key", &llmux::redact::Redacted(&self.master_key))
+            .field("extra", &llmux::redact::KeysOnly(&self.extra))
+            .finish()
+    }
 }
 
 /// Why a config could not be loaded.
@@ -181,8 +181,9 @@ impl Config {
 
     /// Keys present in the file that llmux does not act on yet, as YAML paths
     /// (`router_settings.redis_host`, `litellm_settings.callbacks`, `credential_list`), to be
-    /// logged once at start-up by the caller. Extra `litellm_params` keys are not listed:
-    /// they are forwarded to the provider.
+    /// logged once at start-up by the caller. Driven by [`known_keys::KNOWN_KEYS`]. Extra
+    /// `litellm_params` keys are forwarded to the provider, so only the non-request ones
+    /// llmux does not act on (`model_list[0].litellm_params.tags`) are listed.
     pub fn unsupported_keys(&self) -> Vec<String> {
         let sections = [
             ("litellm_settings", &self.litellm_settings.extra),
@@ -192,37 +193,33 @@ impl Config {
         let nested = sections.into_iter().flat_map(|(section, extra)| {
             extra
                 .keys()
-                .filter(move |key| match section {
-                    "litellm_settings" => {
-                        !crate::state::ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(&key.as_str())
-                            && !matches!(key.as_str(), "cache" | "cache_params")
-                            && !LOGGING_KEYS.contains(&key.as_str())
-                    }
-                    "router_settings" => key.as_str() != "caching_groups",
-                    "general_settings" => !matches!(
-                        key.as_str(),
-                        "max_request_size_mb"
-                            | "key_management_system"
-                            | "key_management_settings"
-                            | "database_url"
-                            | "database_connection_pool_limit"
-                            | "allow_requests_on_db_unavailable"
-                            | "user_api_key_cache_ttl"
-                    ),
-                    _ => true,
-                })
+                .filter(move |key| !known_keys::is_acted(section, key))
                 .map(move |key| format!("{section}.{key}"))
         });
+        // A typed field, so not in `extra`.
         let typed_but_ignored = self
             .litellm_settings
             .set_verbose
             .is_some()
             .then(|| "litellm_settings.set_verbose".to_owned());
+        // A deployment's keys that are neither forwarded nor acted on.
+        let params = self.model_list.iter().enumerate().flat_map(|(i, entry)| {
+            entry
+                .litellm_params
+                .extra
+                .keys()
+                .filter(|key| {
+                    llmux::router::NON_REQUEST_KEYS.contains(&key.as_str())
+                        && !known_keys::is_acted("litellm_params", key)
+                })
+                .map(move |key| format!("model_list[{i}].litellm_params.{key}"))
+        });
         self.extra
             .keys()
             .cloned()
             .chain(nested)
             .chain(typed_but_ignored)
+            .chain(params)
             .collect()
     }
 

@@ -386,3 +386,66 @@ model_list:
         ("openai/gpt-4o", Some("sk-2"))
     );
 }
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_sources(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push((path, text));
+        }
+    }
+}
+
+/// The table's `Acted` promise: some code outside the table names the key, as a string
+/// literal (an `extra` map lookup, a key list) or as a field a struct deserializes into.
+#[test]
+fn every_key_the_table_says_is_acted_on_is_read_by_name() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut sources = Vec::new();
+    for krate in ["llmux/src", "llmux-server/src", "llmux-registry/src"] {
+        rust_sources(&crates.join(krate), &mut sources);
+    }
+    let sources: Vec<_> = sources
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with("known_keys.rs") && !path.ends_with("config/tests.rs"))
+        .collect();
+    for &(section, key, handling) in super::known_keys::KNOWN_KEYS {
+        if handling != super::known_keys::Handling::Acted {
+            continue;
+        }
+        let literal = format!("\"{key}\"");
+        let field = format!("pub {key}:");
+        assert!(
+            sources
+                .iter()
+                .any(|(_, text)| text.contains(&literal) || text.contains(&field)),
+            "{section}.{key} is marked acted on, but no code names it"
+        );
+    }
+}
+
+#[test]
+fn keys_not_acted_on_are_listed_and_acted_ones_are_not() {
+    let config = parse(
+        r"
+model_list:
+  - model_name: m
+    litellm_params: {model: x, tags: [a], weight: 2, order: 1, temperature: 0.1}
+litellm_settings: {set_verbose: true, fallbacks: [], success_callback: [langfuse], json_logs: true}
+general_settings: {max_request_size_mb: 2, max_upstream_response_size_mb: 8, brand_new_key: 1}
+",
+    );
+    assert_eq!(
+        config.unsupported_keys(),
+        [
+            "litellm_settings.json_logs",
+            "general_settings.brand_new_key",
+            "litellm_settings.set_verbose",
+            "model_list[0].litellm_params.tags",
+        ]
+    );
+}

@@ -25,7 +25,7 @@ pub struct ModelEntry {
     pub model_info: Map<String, Value>,
 }
 /// `litellm_params` of a deployment. Numbers may be given as strings (`timeout: "30"`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct LitellmParams {
     /// `provider/model`, e.g. `openai/gpt-4o-mini` (required).
     pub model: String,
@@ -77,7 +77,7 @@ pub struct LitellmParams {
 /// `router_settings` (LiteLLM's `Router.__init__` arguments), plus the `litellm_settings`
 /// keys the router falls back to (`litellm.num_retries`, `litellm.fallbacks`, …), which the
 /// gateway merges in before building the [`Router`](crate::Router).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct RouterSettings {
     /// `simple-shuffle` (default), `least-busy`, `usage-based-routing-v2`,
     /// `latency-based-routing`, `cost-based-routing`.
@@ -207,4 +207,38 @@ pub struct AllowedFailsPolicy {
     pub content_policy_violation_error_allowed_fails: Option<u32>,
     #[serde(default, deserialize_with = "lenient::opt_u32")]
     pub internal_server_error_allowed_fails: Option<u32>,
+}
+
+impl std::fmt::Debug for LitellmParams {
+    // Keys and provider credentials (in `extra`) stay out of logs (crate::redact).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{KeysOnly, Redacted};
+        f.debug_struct("LitellmParams")
+            .field("model", &self.model)
+            .field("api_base", &self.api_base)
+            .field("api_key", &Redacted(&self.api_key))
+            .field("api_version", &self.api_version)
+            .field("custom_llm_provider", &self.custom_llm_provider)
+            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("timeout", &self.timeout)
+            .field("stream_timeout", &self.stream_timeout)
+            .field("num_retries", &self.num_retries)
+            .field("extra", &KeysOnly(&self.extra))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RouterSettings {
+    // The Redis password (alone or in `redis_url`) stays out of logs (crate::redact).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{KeysOnly, Redacted, UrlHost};
+        f.debug_struct("RouterSettings")
+            .field("routing_strategy", &self.routing_strategy)
+            .field("redis_url", &UrlHost(&self.redis_url))
+            .field("redis_host", &self.redis_host)
+            .field("redis_port", &self.redis_port)
+            .field("redis_password", &Redacted(&self.redis_password))
+            .field("extra", &KeysOnly(&self.extra))
+            .finish_non_exhaustive()
+    }
 }

@@ -19,6 +19,10 @@ pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 /// Tokens are replaced once less than this much of their lifetime is left.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
+/// The longest a token is kept, whatever its endpoint says: a huge `expires_in` would
+/// overflow `Instant + Duration`, and no provider's tokens live this long anyway.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// A cached token of type `T` (a bearer string, a set of AWS keys).
 pub struct TokenStore<T> {
     cached: RwLock<Option<(T, Instant)>>,
@@ -86,7 +90,9 @@ impl<T: Clone> TokenStore<T> {
         }
         let fetched_at = (self.clock)();
         let (token, lifetime) = fetch().await?;
-        let expires_at = fetched_at.checked_add(lifetime).unwrap_or(fetched_at);
+        let expires_at = fetched_at
+            .checked_add(lifetime.min(MAX_LIFETIME))
+            .unwrap_or(fetched_at);
         *self.cached.write().unwrap_or_else(PoisonError::into_inner) =
             Some((token.clone(), expires_at));
         Ok(token)
@@ -162,5 +168,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(t, "ok");
+    }
+
+    #[tokio::test]
+    async fn a_huge_lifetime_is_capped_not_overflowed() {
+        let start = Instant::now();
+        let now = Arc::new(Mutex::new(start));
+        let clock = now.clone();
+        let store = TokenStore::<String>::new()
+            .with_clock(move || *clock.lock().unwrap_or_else(PoisonError::into_inner));
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            let n = fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok((format!("token-{n}"), Duration::MAX))
+        };
+        assert_eq!(store.get(fetch).await.unwrap(), "token-1");
+        assert_eq!(store.get(fetch).await.unwrap(), "token-1", "cached");
+        *now.lock().unwrap() = start + MAX_LIFETIME;
+        assert_eq!(store.get(fetch).await.unwrap(), "token-2", "capped");
     }
 }

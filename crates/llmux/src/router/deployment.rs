@@ -94,6 +94,17 @@ impl RouterDeployment {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, crate::Error> {
         let lp = &entry.litellm_params;
+        // A malformed mock must not fall through to the real (billed) upstream.
+        if let Some(mock) = lp.mock_response.as_ref().filter(|m| !m.is_null())
+            && MockResponse::from_json(mock).is_none()
+        {
+            return Err(crate::Error::bad_request(format!(
+                "model_list entry {}: litellm_params.mock_response is neither a string, a \
+                 chat completion object nor a list of numbers",
+                entry.model_name
+            ))
+            .with_param("mock_response"));
+        }
         let opts = call_options(lp, &entry.model_info, defaults);
         let deployment = Deployment::from_options_with_env(model, &opts, env)?;
         let x = &lp.extra;

@@ -1,0 +1,176 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+//! Graceful shutdown (issue #7, item 6): the real `llmux` binary is restarted on the
+//! same port under steady load. Every request the gateway accepted and sent upstream
+//! (the mock's log, one unique id per request) must have been answered 200: SIGTERM
+//! stops new connections, lets in-flight requests finish, and exits 0.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use llmux_mock::MockServer;
+use serde_json::json;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn_gateway(config: &std::path::Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_llmux"))
+        .args(["--config", config.to_str().unwrap()])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--graceful_shutdown_timeout", "10"])
+        .env("LLMUX_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Spawns gateways until one is serving on `port` (the old one may still hold it).
+async fn gateway_up(config: &std::path::Path, port: u16) -> Child {
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let started = Instant::now();
+    loop {
+        let mut child = spawn_gateway(config, port);
+        for _ in 0..100 {
+            if child.try_wait().unwrap().is_some() {
+                break; // could not bind yet
+            }
+            let up = http
+                .get(format!("http://127.0.0.1:{port}/health/liveliness"))
+                .send()
+                .await;
+            if up.is_ok_and(|r| r.status() == 200) {
+                return child;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no gateway came up"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_under_steady_load_loses_no_accepted_request() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("llmux-restart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: \"{}/delay/300/v1\"\n      api_key: sk-x\n      num_retries: 0\n",
+            mock.url()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let mut first = gateway_up(&config, port).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(Mutex::new(HashSet::new()));
+    let mut load = Vec::new();
+    for worker in 0..8 {
+        let (stop, answered) = (stop.clone(), answered.clone());
+        load.push(tokio::spawn(async move {
+            // No pooled connections: each request is accepted or refused on its own.
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(0)
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let id = format!("req-{worker}-{n}");
+                let body = json!({"model": "m", "messages": [{"role": "user", "content": id}]});
+                let reply = http
+                    .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                match reply {
+                    Ok(r) if r.status() == 200 => {
+                        if r.bytes().await.is_ok() {
+                            answered.lock().unwrap().insert(id);
+                        }
+                    }
+                    Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = answered.lock().unwrap().len();
+    assert!(before > 0, "the load is answered");
+    let forwarded_before_signal = mock.requests().len();
+    let signalled = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut second = gateway_up(&config, port).await;
+    let exited = loop {
+        if let Some(status) = first.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "the old gateway did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exited.success(), "SIGTERM exits 0: {exited:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+    let _ = second.kill();
+    let _ = second.wait();
+
+    let answered = answered.lock().unwrap();
+    let forwarded: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            body["messages"][0]["content"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert!(
+        forwarded.len() > forwarded_before_signal,
+        "requests were in flight or sent after the signal"
+    );
+    let lost: Vec<&String> = forwarded
+        .iter()
+        .filter(|id| !answered.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} accepted requests were lost: {lost:?}",
+        lost.len(),
+        forwarded.len()
+    );
+    assert!(answered.len() > before, "the restarted gateway serves");
+    std::fs::remove_dir_all(&dir).ok();
+}
