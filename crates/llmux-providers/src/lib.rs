@@ -21,6 +21,7 @@ pub mod bedrock;
 pub mod cohere;
 pub mod compat;
 mod compat_params;
+mod compat_rules;
 mod error_text;
 pub mod gemini;
 pub mod messages_api;
@@ -249,6 +250,16 @@ impl Provider {
         }
     }
 
+    /// The chat parameters this provider accepts for `model` (the provider-side name):
+    /// [`Self::chat_params`] refined by LiteLLM's rules that key on the model name or on
+    /// its web-search capability.
+    pub fn chat_params_for(self, model: &str, caps: Capabilities) -> ParamSpec {
+        match self {
+            Self::Compat(row) => compat_rules::chat_params(row, model, caps),
+            other => other.chat_params(),
+        }
+    }
+
     fn quirks(self) -> Quirks {
         match self {
             Self::Azure => Quirks::OPENAI_LIKE,
@@ -273,6 +284,8 @@ impl Provider {
     ///   (`BaseConfig.translate_developer_role_to_system_role`);
     /// - o-series and gpt-5 models take `max_completion_tokens`, not `max_tokens`;
     /// - Mistral's seed is `random_seed`, and its text-only content lists become strings;
+    /// - the catalog rows' own rewrites (`compat_rules::prepare`: text-only lists as
+    ///   strings, Fireworks resource names, Groq's browser search, magistral's prompt);
     /// - streams to providers that accept `stream_options` ask for usage, so the gateway
     ///   always learns a streamed call's tokens (LiteLLM's `always_include_stream_usage`);
     ///   the client's own choice is applied again when chunks are shaped.
@@ -295,10 +308,17 @@ impl Provider {
             }
             flatten_text_only_content(req);
         }
-        if req.stream == Some(true) && self.chat_params().supports("stream_options", caps) {
+        if req.stream == Some(true)
+            && self
+                .chat_params_for(&req.model, caps)
+                .supports("stream_options", caps)
+        {
             req.stream_options
                 .get_or_insert_with(Default::default)
                 .include_usage = Some(true);
+        }
+        if let Self::Compat(row) = self {
+            compat_rules::prepare(row, req);
         }
     }
 
