@@ -32,6 +32,7 @@ mod python_json;
 mod resolve;
 pub mod responses_api;
 pub mod sse;
+pub mod text_bridge;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -454,6 +455,23 @@ impl Provider {
             Self::OllamaChat | Self::Ollama => ollama::build_embedding_request(req, t),
             Self::CohereChat | Self::Cohere => cohere::build_embedding_request(req, t),
             Self::Anthropic | Self::VertexAnthropic => Err(self.unsupported("embeddings")),
+        }
+    }
+
+    /// LiteLLM's check of the OpenAI embeddings parameters the provider does not take
+    /// (Gemini and Vertex: `encoding_format` other than `float`); with `drop_params` they
+    /// are removed. Call before building the request and before reading what format the
+    /// client wants.
+    pub fn check_embedding_params(
+        self,
+        req: &mut EmbeddingRequest,
+        drop_params: bool,
+    ) -> Result<(), Error> {
+        match self {
+            Self::Gemini | Self::VertexGemini => {
+                gemini::check_embedding_params(req, drop_params, self.id())
+            }
+            _ => Ok(()),
         }
     }
 
