@@ -16,6 +16,7 @@ mod chat;
 mod cohere;
 mod common;
 mod endpoints;
+mod fidelity;
 mod health;
 mod messages;
 mod ollama;
