@@ -468,7 +468,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("FIREWORKS_API_BASE"),
         true,
         p::FIREWORKS,
-        HTTP_MAX_TOKENS,
+        Quirks {
+            bare_choices: true,
+            ..HTTP_MAX_TOKENS
+        },
         []
     ),
     row!(
@@ -726,7 +729,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("MOONSHOT_API_BASE"),
         true,
         p::MOONSHOT,
-        SDK_MAX_TOKENS,
+        Quirks {
+            content_list_to_str: true,
+            ..SDK_MAX_TOKENS
+        },
         []
     ),
     row!(

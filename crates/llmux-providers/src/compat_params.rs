@@ -13,8 +13,9 @@
 use crate::params::ParamSpec;
 
 /// `OpenAIGPTConfig.get_supported_openai_params` (llms/openai/chat/gpt_transformation.py),
-/// which most compatible providers inherit. LiteLLM adds `user` only for OpenAI catalog
-/// models; llmux keeps it for every model.
+/// which most compatible providers inherit. LiteLLM adds `user` only for OpenAI's own
+/// catalog models, so these providers never get it (it is dropped silently, as every
+/// provider that does not take `user`).
 pub const OPENAI_LIKE_PARAMS: &[&str] = &[
     "frequency_penalty",
     "logit_bias",
@@ -45,7 +46,6 @@ pub const OPENAI_LIKE_PARAMS: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
 ];
 
 /// [`OPENAI_LIKE_PARAMS`] plus `reasoning_effort`.
@@ -79,7 +79,6 @@ const OPENAI_LIKE_AND_REASONING_EFFORT: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
     "reasoning_effort",
 ];
 
@@ -109,7 +108,6 @@ const OPENAI_LIKE_WITHOUT_TOOLS: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
 ];
 
 const TOOL_PARAMS: &[&str] = &[
@@ -378,7 +376,6 @@ pub const MOONSHOT: ParamSpec = ParamSpec {
         "prompt_cache_retention",
         "store",
         "response_format",
-        "user",
     ],
     function_calling: &[],
     reasoning: &["reasoning_effort"],
@@ -414,7 +411,6 @@ pub const MOONSHOT_KIMI_THINKING: ParamSpec = ParamSpec {
         "prompt_cache_retention",
         "store",
         "response_format",
-        "user",
     ],
     function_calling: &[],
     reasoning: &["reasoning_effort"],

@@ -4,7 +4,7 @@
 //! The catalog (`compat.rs`) is data; what cannot be data lives here, one function per
 //! question, each naming the LiteLLM code it follows.
 
-use llmux_types::{ChatMessage, ChatRequest, ContentPart, MessageContent, Role, Tool};
+use llmux_types::{ChatMessage, ChatRequest, ContentPart, MessageContent, Role, Tool, ToolChoice};
 
 use crate::compat::CompatProvider;
 use crate::compat_params as p;
@@ -54,11 +54,49 @@ pub(crate) fn prepare(row: &CompatProvider, req: &mut ChatRequest) {
     match row.id {
         "fireworks_ai" => prepare_fireworks(req),
         "groq" => web_search_as_browser_search(req),
-        "mistral" | "codestral" if req.model.to_ascii_lowercase().contains("magistral") => {
-            magistral_reasoning_prompt(req);
+        "deepseek" => deepseek_thinking(req),
+        "mistral" | "codestral" => {
+            mistral_tool_choice(req);
+            if req.model.to_ascii_lowercase().contains("magistral") {
+                magistral_reasoning_prompt(req);
+            }
         }
         _ => {}
     }
+}
+
+/// `MistralConfig._map_tool_choice`: `required` is Mistral's `any`; a named tool, which
+/// Mistral's API does not take, is not sent.
+fn mistral_tool_choice(req: &mut ChatRequest) {
+    match &req.tool_choice {
+        Some(ToolChoice::Mode(m)) if m == "required" => {
+            req.tool_choice = Some(ToolChoice::Mode("any".into()));
+        }
+        Some(ToolChoice::Mode(_)) | None => {}
+        Some(_) => req.tool_choice = None,
+    }
+}
+
+/// `DeepSeekChatConfig.map_openai_params`: `thinking` keeps only its `type` (`enabled` or
+/// `disabled`); otherwise `reasoning_effort` becomes `thinking` (`none` disables it).
+/// Neither is sent as given.
+fn deepseek_thinking(req: &mut ChatRequest) {
+    let effort = req.reasoning_effort.take();
+    let thinking = req.extra.remove("thinking");
+    let kind = thinking
+        .as_ref()
+        .and_then(|t| t.get("type"))
+        .and_then(serde_json::Value::as_str)
+        .filter(|k| matches!(*k, "enabled" | "disabled"))
+        .map(str::to_owned);
+    let kind = match (kind, effort) {
+        (Some(k), _) => k,
+        (None, Some(e)) if e == "none" => "disabled".to_owned(),
+        (None, Some(_)) => "enabled".to_owned(),
+        (None, None) => return,
+    };
+    req.extra
+        .insert("thinking".into(), serde_json::json!({ "type": kind }));
 }
 
 /// `convert_content_list_to_str` per message: a content list whose parts are all text
@@ -348,7 +386,13 @@ mod tests {
                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]},
             {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}
         ]});
-        for id in ["deepseek", "sambanova", "docker_model_runner", "publicai"] {
+        for id in [
+            "deepseek",
+            "sambanova",
+            "docker_model_runner",
+            "publicai",
+            "moonshot",
+        ] {
             let mut r = req(body.clone());
             prepare(row(id), &mut r);
             let out = serde_json::to_value(&r.messages).unwrap();
@@ -396,6 +440,38 @@ mod tests {
             json!([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])
         );
         assert!(out["tools"][0]["function"].get("strict").is_none());
+    }
+
+    #[test]
+    fn mistral_tool_choice_required_is_any_and_a_named_tool_is_not_sent() {
+        let mut r =
+            req(json!({"model": "mistral-small", "messages": [], "tool_choice": "required"}));
+        prepare(row("mistral"), &mut r);
+        assert_eq!(serde_json::to_value(&r.tool_choice).unwrap(), json!("any"));
+        let mut r = req(json!({"model": "mistral-small", "messages": [],
+            "tool_choice": {"type": "function", "function": {"name": "f"}}}));
+        prepare(row("mistral"), &mut r);
+        assert!(r.tool_choice.is_none());
+        let mut r = req(json!({"model": "mistral-small", "messages": [], "tool_choice": "auto"}));
+        prepare(row("mistral"), &mut r);
+        assert_eq!(serde_json::to_value(&r.tool_choice).unwrap(), json!("auto"));
+    }
+
+    #[test]
+    fn deepseek_reasoning_effort_becomes_thinking() {
+        let mut r =
+            req(json!({"model": "deepseek-chat", "messages": [], "reasoning_effort": "low"}));
+        prepare(row("deepseek"), &mut r);
+        assert!(r.reasoning_effort.is_none());
+        assert_eq!(r.extra["thinking"], json!({"type": "enabled"}));
+        let mut r =
+            req(json!({"model": "deepseek-chat", "messages": [], "reasoning_effort": "none"}));
+        prepare(row("deepseek"), &mut r);
+        assert_eq!(r.extra["thinking"], json!({"type": "disabled"}));
+        let mut r = req(json!({"model": "deepseek-chat", "messages": [],
+            "thinking": {"type": "enabled", "budget_tokens": 100}}));
+        prepare(row("deepseek"), &mut r);
+        assert_eq!(r.extra["thinking"], json!({"type": "enabled"}));
     }
 
     #[test]

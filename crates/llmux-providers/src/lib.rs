@@ -511,6 +511,12 @@ impl Provider {
         t: &Target<'_>,
     ) -> Result<http::Request<Bytes>, Error> {
         match self {
+            // Fireworks' text completions name the model as its chat does.
+            Self::Compat(row) if row.id == "fireworks_ai" => {
+                let mut req = req.clone();
+                req.model = compat_rules::fireworks_resource_name(&req.model);
+                openai::build_completion_request(self, &req, t, self.quirks())
+            }
             Self::OpenAi | Self::Compat(_) => {
                 openai::build_completion_request(self, req, t, self.quirks())
             }

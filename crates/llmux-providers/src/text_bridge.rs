@@ -76,11 +76,14 @@ pub fn completion_as_chat(req: &CompletionRequest) -> Result<ChatRequest, Error>
         o.remove("prompt");
         o.insert("messages".into(), Value::Array(messages));
     }
-    serde_json::from_value(body).map_err(|e| {
+    let mut chat: ChatRequest = serde_json::from_value(body).map_err(|e| {
         Error::bad_request(format!(
             "this model answers text completions through chat, which cannot take this request: {e}"
         ))
-    })
+    })?;
+    // LiteLLM's text_completion() leaves `stream` unset rather than false.
+    chat.omit_stream_default = true;
+    Ok(chat)
 }
 
 /// A chat answer as a text completion: each choice's content as its text.
