@@ -73,6 +73,10 @@ pub struct Quirks {
     pub placeholder_key: Option<&'static str>,
     /// Attribution headers LiteLLM adds unless the caller sent one of the same name.
     pub extra_headers: &'static [(&'static str, &'static str)],
+    /// A message's text-only content list is sent as one string
+    /// (`handle_messages_with_content_list_to_str_conversion`; deepseek's
+    /// `_forward_or_collapse_content`). Lists carrying images or files stay lists.
+    pub content_list_to_str: bool,
 }
 
 impl Quirks {
@@ -83,6 +87,7 @@ impl Quirks {
         max_completion_tokens_as_max_tokens: false,
         placeholder_key: None,
         extra_headers: &[],
+        content_list_to_str: false,
     };
     /// A provider LiteLLM calls through its own HTTP handler with a config that forwards
     /// `stream` as given (see the dispatch note below).
@@ -389,7 +394,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("DEEPSEEK_API_BASE"),
         false,
         p::DEEPSEEK,
-        HTTP,
+        Quirks {
+            content_list_to_str: true,
+            ..HTTP
+        },
         ["api.deepseek.com/v1"]
     ),
     row!(
@@ -401,6 +409,7 @@ pub static CATALOG: &[CompatProvider] = &[
         p::OPENAI_GPT,
         Quirks {
             placeholder_key: Some("dummy-key"),
+            content_list_to_str: true,
             ..SDK_MAX_TOKENS
         },
         []
@@ -459,7 +468,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("FIREWORKS_API_BASE"),
         true,
         p::FIREWORKS,
-        HTTP_MAX_TOKENS,
+        Quirks {
+            bare_choices: true,
+            ..HTTP_MAX_TOKENS
+        },
         []
     ),
     row!(
@@ -717,7 +729,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("MOONSHOT_API_BASE"),
         true,
         p::MOONSHOT,
-        SDK_MAX_TOKENS,
+        Quirks {
+            content_list_to_str: true,
+            ..SDK_MAX_TOKENS
+        },
         []
     ),
     row!(
@@ -895,7 +910,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("PUBLICAI_API_BASE"),
         true,
         p::JSON_PROVIDER,
-        SDK_MAX_TOKENS,
+        Quirks {
+            content_list_to_str: true,
+            ..SDK_MAX_TOKENS
+        },
         ["api.publicai.co/v1"]
     ),
     row!(
@@ -945,7 +963,10 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("SAMBANOVA_API_BASE"),
         true,
         p::SAMBANOVA,
-        SDK_MAX_TOKENS,
+        Quirks {
+            content_list_to_str: true,
+            ..SDK_MAX_TOKENS
+        },
         []
     ),
     // JSON provider outside LlmProviders: OpenAI's params

@@ -13,8 +13,9 @@
 use crate::params::ParamSpec;
 
 /// `OpenAIGPTConfig.get_supported_openai_params` (llms/openai/chat/gpt_transformation.py),
-/// which most compatible providers inherit. LiteLLM adds `user` only for OpenAI catalog
-/// models; llmux keeps it for every model.
+/// which most compatible providers inherit. LiteLLM adds `user` only for OpenAI's own
+/// catalog models, so these providers never get it (it is dropped silently, as every
+/// provider that does not take `user`).
 pub const OPENAI_LIKE_PARAMS: &[&str] = &[
     "frequency_penalty",
     "logit_bias",
@@ -45,7 +46,6 @@ pub const OPENAI_LIKE_PARAMS: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
 ];
 
 /// [`OPENAI_LIKE_PARAMS`] plus `reasoning_effort`.
@@ -79,7 +79,6 @@ const OPENAI_LIKE_AND_REASONING_EFFORT: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
     "reasoning_effort",
 ];
 
@@ -109,7 +108,6 @@ const OPENAI_LIKE_WITHOUT_TOOLS: &[&str] = &[
     "prompt_cache_retention",
     "store",
     "response_format",
-    "user",
 ];
 
 const TOOL_PARAMS: &[&str] = &[
@@ -247,10 +245,86 @@ pub const LITELLM_PROXY: ParamSpec = ParamSpec {
     reasoning: &[],
 };
 
-/// `GroqChatConfig`: `reasoning_effort` for reasoning models. LiteLLM allows
-/// `web_search_options` only for web-search models (and Groq's compound models);
-/// `ParamSpec` has no web-search gate, so it stays in the base list.
-pub const GROQ: ParamSpec = OPENAI_GPT_REASONING_GATED;
+/// [`OPENAI_LIKE_PARAMS`] less `user` (LiteLLM adds it for OpenAI's own catalog models
+/// only) and `web_search_options`.
+const OPENAI_LIKE_WITHOUT_USER_AND_WEB_SEARCH: &[&str] = &[
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "max_tokens",
+    "max_completion_tokens",
+    "modalities",
+    "prediction",
+    "n",
+    "presence_penalty",
+    "seed",
+    "stop",
+    "stream",
+    "stream_options",
+    "temperature",
+    "top_p",
+    "tools",
+    "tool_choice",
+    "function_call",
+    "functions",
+    "parallel_tool_calls",
+    "audio",
+    "service_tier",
+    "safety_identifier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "store",
+    "response_format",
+];
+
+/// `GroqChatConfig` (`OpenAIGPTConfig`): `reasoning_effort` for reasoning models, no
+/// `user` (Groq models are not in OpenAI's catalog, so LiteLLM drops it), no
+/// `web_search_options` unless the model searches ([`GROQ_WEB_SEARCH`]).
+pub const GROQ: ParamSpec = ParamSpec {
+    all: false,
+    base: OPENAI_LIKE_WITHOUT_USER_AND_WEB_SEARCH,
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+/// [`GROQ`] for a web-search model or one of Groq's compound models.
+pub const GROQ_WEB_SEARCH: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "max_tokens",
+        "max_completion_tokens",
+        "modalities",
+        "prediction",
+        "n",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "stream",
+        "stream_options",
+        "temperature",
+        "top_p",
+        "tools",
+        "tool_choice",
+        "function_call",
+        "functions",
+        "parallel_tool_calls",
+        "audio",
+        "service_tier",
+        "safety_identifier",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "store",
+        "response_format",
+        "web_search_options",
+    ],
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
 
 /// `MinimaxChatConfig`: `thinking` for reasoning models.
 pub const MINIMAX: ParamSpec = ParamSpec {
@@ -269,7 +343,8 @@ pub const TENCENT: ParamSpec = ParamSpec {
 };
 
 /// `MoonshotChatConfig`: no `functions`; `reasoning_effort` for reasoning models. By
-/// name, `kimi-thinking-preview` also loses `tools` and `tool_choice`.
+/// name, `kimi-thinking-preview` also loses `tools` and `tool_choice`
+/// ([`MOONSHOT_KIMI_THINKING`]).
 pub const MOONSHOT: ParamSpec = ParamSpec {
     all: false,
     base: &[
@@ -301,15 +376,71 @@ pub const MOONSHOT: ParamSpec = ParamSpec {
         "prompt_cache_retention",
         "store",
         "response_format",
-        "user",
     ],
     function_calling: &[],
     reasoning: &["reasoning_effort"],
 };
 
-/// `MistralConfig` (mistral and codestral). By name, `magistral` models also take
-/// `reasoning_effort`.
+/// [`MOONSHOT`] for `kimi-thinking-preview` models: no `tools`, no `tool_choice`.
+pub const MOONSHOT_KIMI_THINKING: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "max_tokens",
+        "max_completion_tokens",
+        "modalities",
+        "prediction",
+        "n",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "stream",
+        "stream_options",
+        "temperature",
+        "top_p",
+        "function_call",
+        "parallel_tool_calls",
+        "audio",
+        "web_search_options",
+        "service_tier",
+        "safety_identifier",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "store",
+        "response_format",
+    ],
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+const MISTRAL_BASE: &[&str] = &[
+    "stream",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "tools",
+    "tool_choice",
+    "seed",
+    "stop",
+    "response_format",
+    "parallel_tool_calls",
+];
+
+/// `MistralConfig` (mistral and codestral); `magistral` models are [`MISTRAL_MAGISTRAL`].
 pub const MISTRAL: ParamSpec = ParamSpec {
+    all: false,
+    base: MISTRAL_BASE,
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+/// `MistralConfig` for a model whose name contains `magistral`: `thinking` and
+/// `reasoning_effort` whatever the model map says.
+pub const MISTRAL_MAGISTRAL: ParamSpec = ParamSpec {
     all: false,
     base: &[
         "stream",
@@ -323,9 +454,11 @@ pub const MISTRAL: ParamSpec = ParamSpec {
         "stop",
         "response_format",
         "parallel_tool_calls",
+        "thinking",
+        "reasoning_effort",
     ],
     function_calling: &[],
-    reasoning: &["reasoning_effort"],
+    reasoning: &[],
 };
 
 /// `FireworksAIConfig`: tools for function-calling models (the model map answers true for
@@ -358,8 +491,9 @@ pub const FIREWORKS: ParamSpec = ParamSpec {
     reasoning: &["reasoning_effort", "thinking"],
 };
 
-/// `XAIChatConfig`. By name, `grok-3-mini`, `grok-4` and `grok-code-fast` models lose
-/// `stop`, and `grok-4` and `grok-code-fast` lose `frequency_penalty`.
+/// `XAIChatConfig`. By name, `grok-3-mini` models lose `stop` ([`XAI_NO_STOP`]), and
+/// `grok-4` and `grok-code-fast` models lose `stop` and `frequency_penalty`
+/// ([`XAI_NO_STOP_NO_FREQUENCY_PENALTY`]).
 pub const XAI: ParamSpec = ParamSpec {
     all: false,
     base: &[
@@ -388,9 +522,82 @@ pub const XAI: ParamSpec = ParamSpec {
     reasoning: &["reasoning_effort"],
 };
 
-/// `PerplexityChatConfig`. LiteLLM allows `web_search_options` only for web-search models;
-/// `ParamSpec` has no web-search gate, so it stays in the base list.
+const XAI_WITHOUT_STOP: &[&str] = &[
+    "logit_bias",
+    "logprobs",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "presence_penalty",
+    "response_format",
+    "seed",
+    "stream",
+    "stream_options",
+    "temperature",
+    "tool_choice",
+    "tools",
+    "top_logprobs",
+    "top_p",
+    "user",
+    "web_search_options",
+    "parallel_tool_calls",
+];
+
+/// [`XAI`] for `grok-3-mini` models.
+pub const XAI_NO_STOP: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "logit_bias",
+        "logprobs",
+        "max_tokens",
+        "max_completion_tokens",
+        "n",
+        "presence_penalty",
+        "response_format",
+        "seed",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "web_search_options",
+        "parallel_tool_calls",
+        "frequency_penalty",
+    ],
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+/// [`XAI`] for `grok-4` and `grok-code-fast` models.
+pub const XAI_NO_STOP_NO_FREQUENCY_PENALTY: ParamSpec = ParamSpec {
+    all: false,
+    base: XAI_WITHOUT_STOP,
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+/// `PerplexityChatConfig`; web-search models are [`PERPLEXITY_WEB_SEARCH`].
 pub const PERPLEXITY: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "frequency_penalty",
+        "max_tokens",
+        "max_completion_tokens",
+        "presence_penalty",
+        "response_format",
+        "stream",
+        "temperature",
+        "top_p",
+    ],
+    function_calling: &[],
+    reasoning: &["reasoning_effort"],
+};
+
+/// [`PERPLEXITY`] plus `web_search_options`, for models the model map says search.
+pub const PERPLEXITY_WEB_SEARCH: ParamSpec = ParamSpec {
     all: false,
     base: &[
         "frequency_penalty",
@@ -468,8 +675,8 @@ pub const SAMBANOVA: ParamSpec = ParamSpec {
     reasoning: &[],
 };
 
-/// `NvidiaNimConfig` for a model it does not name (it has shorter lists for a few
-/// models by name).
+/// `NvidiaNimConfig` for a model it does not name; the models it names have the shorter
+/// lists below.
 pub const NVIDIA_NIM: ParamSpec = ParamSpec {
     all: false,
     base: &[
@@ -486,6 +693,61 @@ pub const NVIDIA_NIM: ParamSpec = ParamSpec {
         "tool_choice",
         "parallel_tool_calls",
         "response_format",
+    ],
+    function_calling: &[],
+    reasoning: &[],
+};
+
+/// `NvidiaNimConfig` for `google/recurrentgemma-2b`, `google/gemma-2-27b-it`,
+/// `google/gemma-2-9b-it` and `gemma-2-9b-it`.
+pub const NVIDIA_NIM_GEMMA_2: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "stream",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+    ],
+    function_calling: &[],
+    reasoning: &[],
+};
+
+/// `NvidiaNimConfig` for `nvidia/nemotron-4-340b-instruct`.
+pub const NVIDIA_NIM_NEMOTRON_4_340B_INSTRUCT: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "stream",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+    ],
+    function_calling: &[],
+    reasoning: &[],
+};
+
+/// `NvidiaNimConfig` for `nvidia/nemotron-4-340b-reward`.
+pub const NVIDIA_NIM_NEMOTRON_4_340B_REWARD: ParamSpec = ParamSpec {
+    all: false,
+    base: &["stream"],
+    function_calling: &[],
+    reasoning: &[],
+};
+
+/// `NvidiaNimConfig` for `google/codegemma-1.1-7b` (no `seed`).
+pub const NVIDIA_NIM_CODEGEMMA: ParamSpec = ParamSpec {
+    all: false,
+    base: &[
+        "stream",
+        "temperature",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
     ],
     function_calling: &[],
     reasoning: &[],

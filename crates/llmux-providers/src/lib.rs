@@ -21,6 +21,7 @@ pub mod bedrock;
 pub mod cohere;
 pub mod compat;
 mod compat_params;
+mod compat_rules;
 mod embedding_vectors;
 mod error_text;
 pub mod gemini;
@@ -32,6 +33,7 @@ mod python_json;
 mod resolve;
 pub mod responses_api;
 pub mod sse;
+pub mod text_bridge;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -250,6 +252,16 @@ impl Provider {
         }
     }
 
+    /// The chat parameters this provider accepts for `model` (the provider-side name):
+    /// [`Self::chat_params`] refined by LiteLLM's rules that key on the model name or on
+    /// its web-search capability.
+    pub fn chat_params_for(self, model: &str, caps: Capabilities) -> ParamSpec {
+        match self {
+            Self::Compat(row) => compat_rules::chat_params(row, model, caps),
+            other => other.chat_params(),
+        }
+    }
+
     fn quirks(self) -> Quirks {
         match self {
             Self::Azure => Quirks::OPENAI_LIKE,
@@ -274,6 +286,8 @@ impl Provider {
     ///   (`BaseConfig.translate_developer_role_to_system_role`);
     /// - o-series and gpt-5 models take `max_completion_tokens`, not `max_tokens`;
     /// - Mistral's seed is `random_seed`, and its text-only content lists become strings;
+    /// - the catalog rows' own rewrites (`compat_rules::prepare`: text-only lists as
+    ///   strings, Fireworks resource names, Groq's browser search, magistral's prompt);
     /// - streams to providers that accept `stream_options` ask for usage, so the gateway
     ///   always learns a streamed call's tokens (LiteLLM's `always_include_stream_usage`);
     ///   the client's own choice is applied again when chunks are shaped.
@@ -296,10 +310,17 @@ impl Provider {
             }
             flatten_text_only_content(req);
         }
-        if req.stream == Some(true) && self.chat_params().supports("stream_options", caps) {
+        if req.stream == Some(true)
+            && self
+                .chat_params_for(&req.model, caps)
+                .supports("stream_options", caps)
+        {
             req.stream_options
                 .get_or_insert_with(Default::default)
                 .include_usage = Some(true);
+        }
+        if let Self::Compat(row) = self {
+            compat_rules::prepare(row, req);
         }
     }
 
@@ -438,6 +459,23 @@ impl Provider {
         }
     }
 
+    /// LiteLLM's check of the OpenAI embeddings parameters the provider does not take
+    /// (Gemini and Vertex: `encoding_format` other than `float`); with `drop_params` they
+    /// are removed. Call before building the request and before reading what format the
+    /// client wants.
+    pub fn check_embedding_params(
+        self,
+        req: &mut EmbeddingRequest,
+        drop_params: bool,
+    ) -> Result<(), Error> {
+        match self {
+            Self::Gemini | Self::VertexGemini => {
+                gemini::check_embedding_params(req, drop_params, self.id())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether `model` takes one input per embeddings call (Bedrock's Titan models):
     /// a list is sent as one call per input, as LiteLLM's `_single_func_embeddings`.
     pub fn embeds_one_input_per_call(self, model: &str) -> bool {
@@ -474,6 +512,12 @@ impl Provider {
         t: &Target<'_>,
     ) -> Result<http::Request<Bytes>, Error> {
         match self {
+            // Fireworks' text completions name the model as its chat does.
+            Self::Compat(row) if row.id == "fireworks_ai" => {
+                let mut req = req.clone();
+                req.model = compat_rules::fireworks_resource_name(&req.model);
+                openai::build_completion_request(self, &req, t, self.quirks())
+            }
             Self::OpenAi | Self::Compat(_) => {
                 openai::build_completion_request(self, req, t, self.quirks())
             }

@@ -2,7 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use llmux_providers::{ParamPolicy, ParseContext, Provider, Target, apply_param_policy};
+use futures::StreamExt;
+use llmux_providers::{
+    ParamPolicy, ParseContext, Provider, Target, apply_param_policy, text_bridge,
+};
 use llmux_types::{
     ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingInput,
     EmbeddingRequest, EmbeddingResponse, Error,
@@ -48,6 +51,17 @@ impl Exchange {
 }
 
 impl<T> Reply<T> {
+    /// The same reply with its value rewritten (a text completion answered through chat).
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            value: f(self.value),
+            provider: self.provider,
+            attempts: self.attempts,
+            headers: self.headers,
+            upstream_time: self.upstream_time,
+        }
+    }
+
     /// An answer made without calling the provider (`mock_response`).
     fn mocked(dep: &Deployment, value: T) -> Self {
         Reply {
@@ -188,6 +202,8 @@ impl Client {
         }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
+        dep.provider
+            .check_embedding_params(&mut req, merged_policy(&dep.params, o).drop_params)?;
         let want_base64 = req.encoding_format.as_deref() == Some("base64");
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
         if let EmbeddingInput::Texts(texts) = &req.input
@@ -289,6 +305,11 @@ impl Client {
                 mock.completion(&dep.model, req.n.unwrap_or(1))?,
             ));
         }
+        if !serves_text_completions(dep) {
+            let chat = text_bridge::completion_as_chat(&req)?;
+            let reply = self.chat(dep, chat, o).await?;
+            return Ok(reply.map(text_bridge::chat_as_completion));
+        }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
         let timeout = o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT);
@@ -308,6 +329,16 @@ impl Client {
         if let Some(mock) = o.mock_response.as_ref().or(dep.mock_response.as_ref()) {
             let events = mock.completion_chunks(&dep.model, req.n.unwrap_or(1))?;
             return Ok(Reply::mocked(dep, CompletionStream::from_events(events)));
+        }
+        if !serves_text_completions(dep) {
+            let mut chat = text_bridge::completion_as_chat(&req)?;
+            chat.stream = Some(true);
+            let reply = self.chat_stream(dep, chat, o).await?;
+            return Ok(reply.map(|chunks| {
+                CompletionStream::from_stream(
+                    chunks.map(|c| c.map(text_bridge::chunk_as_completion)),
+                )
+            }));
         }
         dep.check_credentials()?;
         req.model.clone_from(&dep.model);
@@ -474,7 +505,7 @@ fn prepare_chat(
     let policy = merged_policy(&dep.params, o);
     apply_param_policy(
         req,
-        &dep.provider.chat_params(),
+        &dep.provider.chat_params_for(&dep.model, dep.capabilities),
         dep.capabilities,
         &policy,
         dep.provider.id(),
@@ -485,6 +516,16 @@ fn prepare_chat(
     req.model.clone_from(&dep.model);
     dep.provider.prepare_chat_request(req, dep.capabilities);
     Ok(())
+}
+
+/// Whether `dep` takes text completions at its own `/completions` (LiteLLM bridges the
+/// others, and OpenAI's chat models, to chat).
+fn serves_text_completions(dep: &Deployment) -> bool {
+    let chat_model = dep
+        .model_info
+        .as_ref()
+        .is_some_and(|i| i.mode.as_deref() == Some("chat"));
+    dep.provider.serves_text_completions(chat_model)
 }
 
 fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {

@@ -21,6 +21,35 @@ use super::request::{authorize, endpoint_url};
 use crate::Target;
 use crate::embedding_vectors::embeddings_from_lists;
 
+/// LiteLLM's parameter check for Gemini and Vertex embeddings
+/// (`get_optional_params_embeddings`): `encoding_format: float` is what the API returns
+/// anyway and is dropped; any other format is an `UnsupportedParamsError` unless
+/// `drop_params`, which drops it (the answer then holds floats, as LiteLLM's).
+pub fn check_embedding_params(
+    req: &mut EmbeddingRequest,
+    drop_params: bool,
+    provider: &str,
+) -> Result<(), Error> {
+    let Some(format) = req.encoding_format.as_deref() else {
+        return Ok(());
+    };
+    if format == "float" || drop_params {
+        req.encoding_format = None;
+        return Ok(());
+    }
+    let value = crate::python_json::repr(&Value::String(format.to_owned()));
+    Err(Error::new(
+        ErrorKind::UnsupportedParams,
+        format!(
+            "{provider} does not support parameters: {{'encoding_format': {value}}}, for model={}. To drop \
+             these, set `litellm.drop_params=True` or for proxy:\n\n`litellm_settings:\n drop_params: true`\n",
+            req.model
+        ),
+    )
+    .with_provider(provider)
+    .with_model(req.model.clone()))
+}
+
 /// Builds the embeddings request.
 pub fn build_embedding_request(
     req: &EmbeddingRequest,
@@ -294,6 +323,28 @@ fn unreadable(why: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_is_unsupported_unless_dropped_and_float_is_a_no_op() {
+        let mut req: EmbeddingRequest = serde_json::from_value(
+            json!({"model": "text-embedding-004", "input": "hi", "encoding_format": "base64"}),
+        )
+        .unwrap();
+        let err = check_embedding_params(&mut req.clone(), false, "gemini").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::UnsupportedParams);
+        assert_eq!(err.status.as_u16(), 400);
+        assert!(
+            err.message
+                .starts_with("gemini does not support parameters: {'encoding_format': 'base64'}, for model=text-embedding-004."),
+            "{}",
+            err.message
+        );
+        check_embedding_params(&mut req, true, "gemini").unwrap();
+        assert_eq!(req.encoding_format, None);
+        req.encoding_format = Some("float".into());
+        check_embedding_params(&mut req, false, "vertex_ai").unwrap();
+        assert_eq!(req.encoding_format, None);
+    }
 
     #[test]
     fn media_inputs_become_parts() {

@@ -28,7 +28,7 @@ mod tools;
 mod types;
 mod usage;
 
-pub use embeddings::{build_embedding_request, parse_embedding_response};
+pub use embeddings::{build_embedding_request, check_embedding_params, parse_embedding_response};
 pub use error::map_error;
 pub use request::build_chat_request;
 pub use response::parse_chat_response;

@@ -235,8 +235,9 @@ async fn legacy_completions_answer_under_the_alias() {
     assert_eq!(body["model"], "gpt-alias");
     assert_eq!(body["object"], "text_completion");
     assert!(body["choices"][0]["text"].is_string(), "{body}");
+    // gpt-4o-mini is a chat model: LiteLLM (and llmux) answer through chat.
     let up = gw.upstream();
-    assert_eq!(up[0].path, "/v1/completions");
+    assert_eq!(up[0].path, "/v1/chat/completions");
     assert_eq!(up[0].json().unwrap()["model"], Value::from("gpt-4o-mini"));
 }
 

@@ -17,6 +17,7 @@ mod cohere;
 mod common;
 mod endpoints;
 mod faults;
+mod fidelity;
 mod health;
 mod keys;
 mod logging;
