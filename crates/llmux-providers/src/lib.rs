@@ -561,6 +561,8 @@ pub enum StreamDecoder {
     BedrockInvoke(bedrock::BedrockInvokeStreamDecoder),
     Ollama(ollama::OllamaStreamDecoder),
     Cohere(cohere::CohereStreamDecoder),
+    /// A chat stream served by `/v1/responses` (`mode: responses` models).
+    Responses(responses_api::chat_bridge::ResponsesChatStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -574,6 +576,7 @@ impl StreamDecoder {
             Self::BedrockInvoke(d) => d.feed(bytes),
             Self::Ollama(d) => d.feed(bytes),
             Self::Cohere(d) => d.feed(bytes),
+            Self::Responses(d) => d.feed(bytes),
         }
     }
 
@@ -587,6 +590,7 @@ impl StreamDecoder {
             Self::BedrockInvoke(d) => d.finish(),
             Self::Ollama(d) => d.finish(),
             Self::Cohere(d) => d.finish(),
+            Self::Responses(d) => d.finish(),
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use llmux_providers::{ParamPolicy, ParseContext, Provider, Target, apply_param_policy};
+use llmux_providers::responses_api::chat_bridge;
+use llmux_providers::{
+    ParamPolicy, ParseContext, Provider, StreamDecoder, Target, apply_param_policy,
+};
 use llmux_types::{
     ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingInput,
     EmbeddingRequest, EmbeddingResponse, Error,
@@ -122,13 +125,15 @@ impl Client {
         };
         let ex = self.exchange(dep, timeout, wire).await?;
         let id = response_id();
-        let value = dep.provider.parse_chat_response(
-            &ex.body,
-            &ParseContext {
-                created: now(),
-                response_id: &id,
-            },
-        )?;
+        let ctx = ParseContext {
+            created: now(),
+            response_id: &id,
+        };
+        let value = if via_responses(dep) {
+            chat_bridge::parse_chat_response(&ex.body, &ctx)?
+        } else {
+            dep.provider.parse_chat_response(&ex.body, &ctx)?
+        };
         Ok(ex.reply(dep, value))
     }
 
@@ -151,11 +156,16 @@ impl Client {
         };
         let (response, ex) = self.open(dep, timeout, wire).await?;
         let id = response_id();
+        let ctx = ParseContext {
+            created: now(),
+            response_id: &id,
+        };
         let decoder = ChatDecode {
-            decoder: dep.provider.stream_decoder(&ParseContext {
-                created: now(),
-                response_id: &id,
-            }),
+            decoder: if via_responses(dep) {
+                StreamDecoder::Responses(chat_bridge::ResponsesChatStreamDecoder::new(&ctx))
+            } else {
+                dep.provider.stream_decoder(&ctx)
+            },
             shape: StreamShape { include_usage },
         };
         Ok(ex.reply(
@@ -422,7 +432,14 @@ pub(crate) fn start_chat(
         o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
     };
     let provider = dep.provider;
-    let wire = Wire::new(dep, move |t| provider.build_chat_request(&req, t))?;
+    let wire = if via_responses(dep) {
+        let drop = o.drop_params.unwrap_or(false) || dep.params.drop_params;
+        Wire::new(dep, move |t| {
+            chat_bridge::build_chat_request(provider, &req, t, drop)
+        })?
+    } else {
+        Wire::new(dep, move |t| provider.build_chat_request(&req, t))?
+    };
     Ok(ChatStart::Send {
         wire,
         timeout,
@@ -451,6 +468,13 @@ fn prepare_chat(
     req.model.clone_from(&dep.model);
     dep.provider.prepare_chat_request(req, dep.capabilities);
     Ok(())
+}
+
+/// Whether `dep`'s model is served on `/v1/responses` only (registry `mode: responses`
+/// on OpenAI or Azure): its chat calls are bridged there.
+fn via_responses(dep: &Deployment) -> bool {
+    let mode = dep.model_info.as_deref().and_then(|i| i.mode.as_deref());
+    chat_bridge::chat_goes_to_responses(dep.provider, mode)
 }
 
 fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
