@@ -50,5 +50,8 @@ fi
 step "OpenAI Python SDK against the gateway"
 LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" bash scripts/sdk-tests.sh
 
+step "Codex CLI against the gateway"
+LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" bash scripts/codex-tests.sh
+
 echo
 echo "all test stages passed"
