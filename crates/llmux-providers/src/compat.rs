@@ -73,6 +73,9 @@ pub struct Quirks {
     pub placeholder_key: Option<&'static str>,
     /// Attribution headers LiteLLM adds unless the caller sent one of the same name.
     pub extra_headers: &'static [(&'static str, &'static str)],
+    /// Serves OpenAI's Responses API at `{api_base}/responses` (LiteLLM has a Responses
+    /// config for it): `/v1/responses` passes through as for OpenAI, not bridged.
+    pub serves_responses: bool,
 }
 
 impl Quirks {
@@ -83,6 +86,7 @@ impl Quirks {
         max_completion_tokens_as_max_tokens: false,
         placeholder_key: None,
         extra_headers: &[],
+        serves_responses: false,
     };
     /// A provider LiteLLM calls through its own HTTP handler with a config that forwards
     /// `stream` as given (see the dispatch note below).
@@ -125,7 +129,13 @@ const HTTP_MAX_TOKENS: Quirks = Quirks {
 };
 const OPENROUTER: Quirks = Quirks {
     openrouter: true,
+    serves_responses: true,
     ..HTTP
+};
+/// As [`HTTP_MAX_TOKENS`], and `/v1/responses` served natively.
+const HTTP_MAX_TOKENS_RESPONSES: Quirks = Quirks {
+    serves_responses: true,
+    ..HTTP_MAX_TOKENS
 };
 
 macro_rules! row {
@@ -459,7 +469,7 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("FIREWORKS_API_BASE"),
         true,
         p::FIREWORKS,
-        HTTP_MAX_TOKENS,
+        HTTP_MAX_TOKENS_RESPONSES,
         []
     ),
     row!(
@@ -537,6 +547,7 @@ pub static CATALOG: &[CompatProvider] = &[
         p::DEEPSEEK,
         Quirks {
             placeholder_key: Some("fake-api-key"),
+            serves_responses: true,
             ..HTTP
         },
         []
@@ -1083,7 +1094,7 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("XAI_API_BASE"),
         false,
         p::XAI,
-        HTTP_MAX_TOKENS,
+        HTTP_MAX_TOKENS_RESPONSES,
         []
     ),
     row!(

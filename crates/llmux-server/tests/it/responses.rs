@@ -782,3 +782,85 @@ async fn a_chat_param_the_responses_api_lacks_is_a_400_unless_dropped() {
 fn reply_ok(reply: Reply) {
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
+
+#[tokio::test]
+async fn a_catalog_row_that_serves_responses_gets_the_body_natively() {
+    let config = format!(
+        r#"
+general_settings:
+  master_key: {MASTER_KEY}
+model_list:
+  - model_name: grok
+    litellm_params:
+      model: xai/grok-4
+      api_base: "{{mock}}/xai/v1"
+      api_key: {UPSTREAM_KEY}
+  - model_name: llama
+    litellm_params:
+      model: groq/llama-3.3-70b-versatile
+      api_base: "{{mock}}/groq/v1"
+      api_key: {UPSTREAM_KEY}
+"#
+    );
+    let gw = Gateway::start(&config).await;
+    let body = json!({"model": "grok", "input": "Say hello.", "truncation": "auto",
+                      "some_new_field": {"kept": true}});
+    let reply = post(&gw, &body).await.ok_json();
+    assert_eq!(reply["output"][0]["content"][0]["text"], HELLO);
+    let sent = upstream_bodies(&gw, "/xai/v1/responses");
+    assert_eq!(sent.len(), 1, "native, not bridged");
+    assert_eq!(sent[0]["model"], "grok-4");
+    assert_eq!(sent[0]["some_new_field"], json!({"kept": true}));
+
+    // Groq's row does not say it serves Responses: bridged to its chat completions.
+    post(&gw, &json!({"model": "llama", "input": "Say hello."}))
+        .await
+        .ok_json();
+    assert_eq!(upstream_bodies(&gw, "/groq/v1/chat/completions").len(), 1);
+}
+
+#[tokio::test]
+async fn codex_namespace_tools_are_bridged_as_qualified_functions() {
+    let gw = Gateway::start(&config()).await;
+    let tools = json!([{"type": "namespace", "name": "multi_agent_v1", "description": "Sub-agents.",
+        "tools": [{"type": "function", "name": "spawn_agent", "description": "Spawn one.",
+                   "parameters": {"type": "object", "properties": {"task": {"type": "string"}}}}]}]);
+
+    let first = post(
+        &gw,
+        &json!({"model": "claude", "input": "Spawn.", "tools": tools}),
+    )
+    .await
+    .ok_json();
+    let call = first["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "function_call")
+        .unwrap()
+        .clone();
+    assert_eq!(call["name"], "spawn_agent");
+    assert_eq!(call["namespace"], "multi_agent_v1");
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    assert_eq!(sent[0]["tools"][0]["name"], "multi_agent_v1__spawn_agent");
+
+    let output =
+        json!({"type": "function_call_output", "call_id": call["call_id"], "output": "ok"});
+    let second = post(
+        &gw,
+        &json!({"model": "claude", "tools": tools,
+                "input": [{"role": "user", "content": "Spawn."}, call, output]}),
+    )
+    .await
+    .ok_json();
+    assert_eq!(second["status"], "completed");
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    let replayed = &sent[1]["messages"][1]["content"];
+    let tool_use = replayed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "tool_use")
+        .unwrap();
+    assert_eq!(tool_use["name"], "multi_agent_v1__spawn_agent");
+}
