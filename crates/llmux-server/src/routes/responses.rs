@@ -143,7 +143,9 @@ async fn count(
     let bytes = call.body(body)?;
     let mut body: JsonMap = call.parse(&bytes)?;
     call.ctx.keys = take_keys(call, &mut body)?;
-    let req: ResponsesRequest = serde_json::from_value(Value::Object(body.clone()))
+    // Read from the map in place: the typed request and the map (the native body, the
+    // hooks' view) both live on, so no copy of the whole body is made to parse it.
+    let req = ResponsesRequest::deserialize(&body)
         .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
     if req.model.is_empty() {
         return Err(call.fail(Error::bad_request("model is required").with_param("model")));
@@ -377,6 +379,20 @@ struct Pending {
 
 impl Pending {
     fn put(self, response: Value, native_deployment: Option<String>) {
+        let output = response
+            .get("output")
+            .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
+            .unwrap_or_default();
+        self.put_with_output(response, output, native_deployment);
+    }
+
+    /// As [`Pending::put`], with the response's output items already typed.
+    fn put_with_output(
+        self,
+        response: Value,
+        output: Vec<ResponseItem>,
+        native_deployment: Option<String>,
+    ) {
         let Some(id) = response
             .get("id")
             .and_then(Value::as_str)
@@ -384,10 +400,6 @@ impl Pending {
         else {
             return;
         };
-        let output = response
-            .get("output")
-            .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
-            .unwrap_or_default();
         self.store.responses.put(
             id,
             StoredResponse {
@@ -487,7 +499,11 @@ async fn handle(
                     .with_param("previous_response_id"));
                 }
                 let chat = responses_api::to_chat_request(req, history)?;
-                let mut chat = with_defaults(&chat, &d.default_params)?;
+                let mut chat = if d.default_params.is_empty() {
+                    chat
+                } else {
+                    with_defaults(&chat, &d.default_params)?
+                };
                 chat.omit_stream_default = true;
                 if chat.is_stream() {
                     let reply = client.chat_stream(dep, chat, o).await?;
@@ -524,6 +540,8 @@ async fn handle(
         }
         ResponsesOut::Chat(chat) => {
             let object = responses_api::from_chat_response(&chat, req, &ids, now(), group);
+            // The typed output is kept for the store, rather than read back from the JSON.
+            let output = pending.as_ref().map(|_| object.output.clone());
             let object = serde_json::to_value(&object).map_err(|e| {
                 call.fail(Error::new(
                     ErrorKind::InternalServer,
@@ -532,7 +550,7 @@ async fn handle(
             })?;
             let resp = json_response(&object).map_err(|e| call.fail(e))?;
             if let Some(p) = pending {
-                p.put(object, None);
+                p.put_with_output(object, output.unwrap_or_default(), None);
             }
             resp
         }
