@@ -89,6 +89,7 @@ pub fn to_responses_body(req: &ChatRequest, drop_params: bool) -> Result<JsonMap
         }
     };
     put("temperature", req.temperature.map(Value::from));
+    put("top_logprobs", req.top_logprobs.map(Value::from));
     put("top_p", req.top_p.map(Value::from));
     put(
         "parallel_tool_calls",
@@ -127,15 +128,31 @@ fn refuse_unmapped(req: &ChatRequest, drop_params: bool) -> Result<(), Error> {
         ("functions", req.functions.is_some()),
         ("function_call", req.function_call.is_some()),
     ];
-    match sent.iter().find(|(_, present)| *present) {
-        Some((param, _)) => Err(Error::bad_request(format!(
+    let unknown = req
+        .extra
+        .iter()
+        .filter(|(k, v)| !v.is_null() && !is_mapped_extra(k))
+        .map(|(k, _)| k.as_str());
+    let refused = sent
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(param, _)| *param)
+        .chain(unknown)
+        .next();
+    match refused {
+        Some(param) => Err(Error::bad_request(format!(
             "{} is served by the Responses API, which has no '{param}'; \
              remove it or set drop_params: true to drop it",
             req.model
         ))
-        .with_param(*param)),
+        .with_param(param)),
         None => Ok(()),
     }
+}
+
+/// Keys of a chat request's unknown fields the Responses body has a place for.
+fn is_mapped_extra(key: &str) -> bool {
+    RESPONSES_KEYS.contains(&key) || matches!(key, "web_search_options" | "verbosity")
 }
 
 fn merge_text(body: &mut JsonMap, key: &str, value: Value) {
@@ -387,6 +404,17 @@ mod tests {
         assert_eq!(err.status.as_u16(), 400);
         assert!(err.to_string().contains("'stop'"), "{err}");
         assert!(to_responses_body(&req, true).is_ok());
+        let req: ChatRequest = serde_json::from_value(
+            json!({"model": "o1-pro", "messages": [{"role": "user", "content": "x"}],
+                   "thinking": {"type": "enabled"}, "verbosity": "low", "truncation": "auto"}),
+        )
+        .unwrap();
+        let err = to_responses_body(&req, false).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("thinking"), "{err}");
+        let body = to_responses_body(&req, true).unwrap();
+        assert_eq!(body["text"], json!({"verbosity": "low"}));
+        assert_eq!(body["truncation"], "auto");
+        assert!(body.get("thinking").is_none());
     }
 
     #[test]
