@@ -95,7 +95,7 @@ pub(crate) async fn retrieve(
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let stored = find(&st, &call, &headers, &id)?;
-        json_response(&stored.response).map_err(|e| call.fail(e))
+        Ok::<_, ApiError>(json_bytes(stored.response.clone()))
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -383,16 +383,6 @@ impl Pending {
             .get("output")
             .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
             .unwrap_or_default();
-        self.put_with_output(response, output, native_deployment);
-    }
-
-    /// As [`Pending::put`], with the response's output items already typed.
-    fn put_with_output(
-        self,
-        response: Value,
-        output: Vec<ResponseItem>,
-        native_deployment: Option<String>,
-    ) {
         let Some(id) = response
             .get("id")
             .and_then(Value::as_str)
@@ -400,6 +390,23 @@ impl Pending {
         else {
             return;
         };
+        let Ok(bytes) = serde_json::to_vec(&response) else {
+            return;
+        };
+        self.put_with_output(id, bytes.into(), output, native_deployment);
+    }
+
+    /// As [`Pending::put`], with the response already encoded and its output typed.
+    fn put_with_output(
+        self,
+        id: String,
+        response: Bytes,
+        output: Vec<ResponseItem>,
+        native_deployment: Option<String>,
+    ) {
+        if id.is_empty() {
+            return;
+        }
         self.store.responses.put(
             id,
             StoredResponse {
@@ -540,17 +547,19 @@ async fn handle(
         }
         ResponsesOut::Chat(chat) => {
             let object = responses_api::from_chat_response(&chat, req, &ids, now(), group);
-            // The typed output is kept for the store, rather than read back from the JSON.
-            let output = pending.as_ref().map(|_| object.output.clone());
-            let object = serde_json::to_value(&object).map_err(|e| {
-                call.fail(Error::new(
-                    ErrorKind::InternalServer,
-                    format!("cannot encode the response: {e}"),
-                ))
-            })?;
-            let resp = json_response(&object).map_err(|e| call.fail(e))?;
+            // Encoded once: the same bytes answer the client and are stored; the typed
+            // output is kept for the store rather than read back from them.
+            let bytes: Bytes = serde_json::to_vec(&object)
+                .map_err(|e| {
+                    call.fail(Error::new(
+                        ErrorKind::InternalServer,
+                        format!("cannot encode the response: {e}"),
+                    ))
+                })?
+                .into();
+            let resp = json_bytes(bytes.clone());
             if let Some(p) = pending {
-                p.put_with_output(object, output.unwrap_or_default(), None);
+                p.put_with_output(object.id, bytes, object.output, None);
             }
             resp
         }
@@ -592,6 +601,15 @@ fn encoded_frames(
                 frames(&events)
             }
         })
+}
+
+/// A 200 with a JSON body already encoded.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn frames(events: &[llmux::ResponsesStreamEvent]) -> Bytes {
