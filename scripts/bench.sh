@@ -4,6 +4,8 @@
 #   scripts/bench.sh                      # all scenarios, full request counts
 #   scripts/bench.sh --scale 0.3          # quicker
 #   scripts/bench.sh --scenarios chat_c1,chat_c32
+#   scripts/bench.sh --scenarios anthropic_c32,responses_anthropic_c32   # the bridged Responses
+#                                         # request against chat to the same deployment
 #   SHARED=/path/to/shared scripts/bench.sh
 #
 # Builds the release gateway, makes sure the fake upstream (nginx + echo module) and the

@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 VENV="$ROOT/.venv-sdk"
-REQS=("openai>=1.50,<3" "anthropic>=0.40,<3" "pytest>=8,<10")
+REQS=("openai>=1.50,<3" "anthropic>=0.40,<3" "pytest>=8,<10" "openai-agents==0.20.0")
 STAMP="$VENV/.sdk-reqs"
 
 if [[ ! -x "$VENV/bin/python" ]]; then

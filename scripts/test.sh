@@ -62,6 +62,9 @@ fi
 step "OpenAI Python SDK against the gateway"
 LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" bash scripts/sdk-tests.sh
 
+step "Codex CLI against the gateway"
+LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" bash scripts/codex-tests.sh
+
 step "soak (2 minutes of mixed traffic and faults, RSS and fd bounds)"
 LLMUX_BIN="$REPO/target/release/llmux" LLMUX_MOCK_BIN="$REPO/target/release/llmux-mock" \
   bash scripts/soak.sh --minutes 2 --every 10 --max-rss-mib 200 --max-fd-growth 40

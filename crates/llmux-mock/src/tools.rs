@@ -53,6 +53,9 @@ fn example_object(schema: &Value) -> Value {
     Value::Object(object)
 }
 
+/// The command a `cmd` argument gets.
+pub(crate) const SHELL_COMMAND: &str = "echo llmux-mock-tool-ran";
+
 fn example_value(name: &str, schema: &Value) -> Value {
     if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
         return first.clone();
@@ -75,6 +78,9 @@ fn example_value(name: &str, schema: &Value) -> Value {
         "object" => example_object(schema),
         "null" => Value::Null,
         _ if name == "location" => json!("Paris"),
+        // A shell tool's command (Codex's `exec_command`): one that runs anywhere and
+        // prints what a test can look for in the tool's result.
+        _ if name == "cmd" => json!(SHELL_COMMAND),
         _ => json!("x"),
     }
 }
@@ -106,5 +112,10 @@ mod tests {
         let [a, b] = call.argument_halves();
         assert_eq!(format!("{a}{b}"), call.arguments());
         assert_eq!(ToolCall::new("f", None).arguments(), "{}");
+        let shell = json!({"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]});
+        assert_eq!(
+            ToolCall::new("exec_command", Some(&shell)).arguments(),
+            r#"{"cmd":"echo llmux-mock-tool-ran"}"#
+        );
     }
 }

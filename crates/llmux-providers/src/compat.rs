@@ -77,6 +77,9 @@ pub struct Quirks {
     /// (`handle_messages_with_content_list_to_str_conversion`; deepseek's
     /// `_forward_or_collapse_content`). Lists carrying images or files stay lists.
     pub content_list_to_str: bool,
+    /// Serves OpenAI's Responses API at `{api_base}/responses` (LiteLLM has a Responses
+    /// config for it): `/v1/responses` passes through as for OpenAI, not bridged.
+    pub serves_responses: bool,
 }
 
 impl Quirks {
@@ -88,6 +91,7 @@ impl Quirks {
         placeholder_key: None,
         extra_headers: &[],
         content_list_to_str: false,
+        serves_responses: false,
     };
     /// A provider LiteLLM calls through its own HTTP handler with a config that forwards
     /// `stream` as given (see the dispatch note below).
@@ -130,7 +134,13 @@ const HTTP_MAX_TOKENS: Quirks = Quirks {
 };
 const OPENROUTER: Quirks = Quirks {
     openrouter: true,
+    serves_responses: true,
     ..HTTP
+};
+/// As [`HTTP_MAX_TOKENS`], and `/v1/responses` served natively.
+const HTTP_MAX_TOKENS_RESPONSES: Quirks = Quirks {
+    serves_responses: true,
+    ..HTTP_MAX_TOKENS
 };
 
 macro_rules! row {
@@ -470,6 +480,7 @@ pub static CATALOG: &[CompatProvider] = &[
         p::FIREWORKS,
         Quirks {
             bare_choices: true,
+            serves_responses: true,
             ..HTTP_MAX_TOKENS
         },
         []
@@ -549,6 +560,7 @@ pub static CATALOG: &[CompatProvider] = &[
         p::DEEPSEEK,
         Quirks {
             placeholder_key: Some("fake-api-key"),
+            serves_responses: true,
             ..HTTP
         },
         []
@@ -1104,7 +1116,7 @@ pub static CATALOG: &[CompatProvider] = &[
         Some("XAI_API_BASE"),
         false,
         p::XAI,
-        HTTP_MAX_TOKENS,
+        HTTP_MAX_TOKENS_RESPONSES,
         []
     ),
     row!(

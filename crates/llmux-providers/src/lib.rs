@@ -606,6 +606,8 @@ pub enum StreamDecoder {
     BedrockInvoke(bedrock::BedrockInvokeStreamDecoder),
     Ollama(ollama::OllamaStreamDecoder),
     Cohere(cohere::CohereStreamDecoder),
+    /// A chat stream served by `/v1/responses` (`mode: responses` models).
+    Responses(responses_api::chat_bridge::ResponsesChatStreamDecoder),
 }
 
 impl StreamDecoder {
@@ -619,6 +621,7 @@ impl StreamDecoder {
             Self::BedrockInvoke(d) => d.feed(bytes),
             Self::Ollama(d) => d.feed(bytes),
             Self::Cohere(d) => d.feed(bytes),
+            Self::Responses(d) => d.feed(bytes),
         }
     }
 
@@ -632,6 +635,7 @@ impl StreamDecoder {
             Self::BedrockInvoke(d) => d.finish(),
             Self::Ollama(d) => d.finish(),
             Self::Cohere(d) => d.finish(),
+            Self::Responses(d) => d.finish(),
         }
     }
 }

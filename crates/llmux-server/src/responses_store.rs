@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use llmux::ResponseItem;
 use moka::sync::Cache;
-use serde_json::Value;
 
 /// Bytes of responses kept at most (the least recently used go first).
 pub const DEFAULT_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
@@ -29,8 +28,9 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
 pub struct StoredResponse {
     /// Who created it (a keyed hash of the caller's key, never the key itself).
     pub owner: u64,
-    /// The response object as the client got it.
-    pub response: Value,
+    /// The response object as the client got it, as JSON bytes: a tenth of the memory
+    /// of a `Value` tree, and `GET` sends it as it is.
+    pub response: bytes::Bytes,
     /// Its output items (as the next turn's history replays them).
     pub output: Vec<ResponseItem>,
     /// Its own input items, with ids.
@@ -67,8 +67,7 @@ impl StoredResponse {
     /// About how many bytes it holds (its own turn; earlier turns are weighed in
     /// their own entries).
     fn weight(&self) -> u32 {
-        let mut counter = ByteCounter(0);
-        let _ = serde_json::to_writer(&mut counter, &self.response);
+        let mut counter = ByteCounter(self.response.len());
         let _ = serde_json::to_writer(&mut counter, &self.input);
         // The output is the response's `output` again.
         let doubled = counter.0.saturating_add(counter.0 / 2);
@@ -150,7 +149,7 @@ impl ResponseStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn items(v: Value) -> Vec<ResponseItem> {
         serde_json::from_value(v).unwrap()
@@ -161,7 +160,7 @@ mod tests {
             "content": [{"type": "output_text", "text": format!("re: {text}")}]}]));
         StoredResponse {
             owner,
-            response: json!({"id": "r", "output": output}),
+            response: json!({"id": "r", "output": output}).to_string().into(),
             output,
             input: items(json!([{"role": "user", "content": text}])),
             previous,

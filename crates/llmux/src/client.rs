@@ -3,8 +3,9 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use llmux_providers::responses_api::chat_bridge;
 use llmux_providers::{
-    ParamPolicy, ParseContext, Provider, Target, apply_param_policy, text_bridge,
+    ParamPolicy, ParseContext, Provider, StreamDecoder, Target, apply_param_policy, text_bridge,
 };
 use llmux_types::{
     ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingInput,
@@ -142,13 +143,15 @@ impl Client {
         };
         let ex = self.exchange(dep, timeout, wire).await?;
         let id = response_id();
-        let value = dep.provider.parse_chat_response(
-            &ex.body,
-            &ParseContext {
-                created: now(),
-                response_id: &id,
-            },
-        )?;
+        let ctx = ParseContext {
+            created: now(),
+            response_id: &id,
+        };
+        let value = if via_responses(dep) {
+            chat_bridge::parse_chat_response(&ex.body, &ctx)?
+        } else {
+            dep.provider.parse_chat_response(&ex.body, &ctx)?
+        };
         Ok(ex.reply(dep, value))
     }
 
@@ -171,11 +174,16 @@ impl Client {
         };
         let (response, ex) = self.open(dep, timeout, wire).await?;
         let id = response_id();
+        let ctx = ParseContext {
+            created: now(),
+            response_id: &id,
+        };
         let decoder = ChatDecode {
-            decoder: dep.provider.stream_decoder(&ParseContext {
-                created: now(),
-                response_id: &id,
-            }),
+            decoder: if via_responses(dep) {
+                StreamDecoder::Responses(chat_bridge::ResponsesChatStreamDecoder::new(&ctx))
+            } else {
+                dep.provider.stream_decoder(&ctx)
+            },
             shape: StreamShape { include_usage },
         };
         Ok(ex.reply(
@@ -487,7 +495,14 @@ pub(crate) fn start_chat(
         o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
     };
     let provider = dep.provider;
-    let wire = Wire::new(dep, move |t| provider.build_chat_request(&req, t))?;
+    let wire = if via_responses(dep) {
+        let drop = o.drop_params.unwrap_or(false) || dep.params.drop_params;
+        Wire::new(dep, move |t| {
+            chat_bridge::build_chat_request(provider, &req, t, drop)
+        })?
+    } else {
+        Wire::new(dep, move |t| provider.build_chat_request(&req, t))?
+    };
     Ok(ChatStart::Send {
         wire,
         timeout,
@@ -526,6 +541,13 @@ fn serves_text_completions(dep: &Deployment) -> bool {
         .as_ref()
         .is_some_and(|i| i.mode.as_deref() == Some("chat"));
     dep.provider.serves_text_completions(chat_model)
+}
+
+/// Whether `dep`'s model is served on `/v1/responses` only (registry `mode: responses`
+/// on OpenAI or Azure): its chat calls are bridged there.
+fn via_responses(dep: &Deployment) -> bool {
+    let mode = dep.model_info.as_deref().and_then(|i| i.mode.as_deref());
+    chat_bridge::chat_goes_to_responses(dep.provider, mode)
 }
 
 fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {

@@ -15,9 +15,13 @@
 //!           [`ResponsesStreamEncoder`] → `event: <type>\ndata: <json>\n\n`
 //! ```
 //!
+//! The other direction, chat completions for `mode: responses` models sent to a
+//! provider's `/v1/responses`, is [`chat_bridge`].
+//!
 //! Follows LiteLLM 1.108's `responses/litellm_completion_transformation/`; where it
 //! differs (tool calls in bridged streams, unbridgeable tools a 400) it says so.
 
+pub mod chat_bridge;
 mod count;
 mod native;
 mod request;

@@ -11,9 +11,14 @@ use crate::openai::json_request;
 use crate::sse::{SseEvent, SseParser};
 use crate::{AZURE_DEFAULT_API_VERSION, Provider, Target};
 
-/// Whether `provider` serves the Responses API itself (the others are bridged).
+/// Whether `provider` serves the Responses API itself (the others are bridged): OpenAI,
+/// Azure, and the catalog rows whose quirks say so (xAI, OpenRouter, vLLM, Fireworks).
 pub fn serves_responses(provider: Provider) -> bool {
-    matches!(provider, Provider::OpenAi | Provider::Azure)
+    match provider {
+        Provider::OpenAi | Provider::Azure => true,
+        Provider::Compat(row) => row.quirks.serves_responses,
+        _ => false,
+    }
 }
 
 /// `POST {api_base}/responses` (OpenAI, `Authorization: Bearer`) or
@@ -28,6 +33,11 @@ pub fn build_responses_request(
             let base = t.api_base.unwrap_or("https://api.openai.com/v1");
             let url = crate::openai::join(base, "responses");
             crate::openai::bearer(http::Request::post(url), t, crate::Quirks::NONE)
+        }
+        Provider::Compat(row) if row.quirks.serves_responses => {
+            let base = t.api_base.unwrap_or(row.api_base);
+            let url = crate::openai::join(base, "responses");
+            crate::openai::bearer(http::Request::post(url), t, row.quirks)
         }
         Provider::Azure => {
             let base = t.api_base.ok_or_else(|| {
@@ -155,6 +165,15 @@ mod tests {
         assert!(
             build_responses_request(Provider::Anthropic, body, &target("http://h", None)).is_err()
         );
+        let xai = Provider::Compat(crate::compat::find("xai").unwrap());
+        assert!(serves_responses(xai));
+        let r = build_responses_request(xai, body, &Target::default()).unwrap();
+        assert_eq!(r.uri(), "https://api.x.ai/v1/responses");
+        let vllm = Provider::Compat(crate::compat::find("hosted_vllm").unwrap());
+        let r = build_responses_request(vllm, body, &target("http://gpu:8000/v1", None)).unwrap();
+        assert_eq!(r.uri(), "http://gpu:8000/v1/responses");
+        let groq = Provider::Compat(crate::compat::find("groq").unwrap());
+        assert!(!serves_responses(groq), "bridged");
     }
 
     #[test]

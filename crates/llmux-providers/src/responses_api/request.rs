@@ -174,7 +174,13 @@ impl Messages {
                     id: call_id,
                     kind: "function".into(),
                     function: FunctionCall {
-                        name: item.name.clone().unwrap_or_default(),
+                        name: match item.extra.get("namespace").and_then(Value::as_str) {
+                            Some(ns) if !custom && !ns.is_empty() => format!(
+                                "{ns}{NAMESPACE_SEPARATOR}{}",
+                                item.name.as_deref().unwrap_or_default()
+                            ),
+                            _ => item.name.clone().unwrap_or_default(),
+                        },
                         arguments: if custom {
                             custom_arguments(item.input.as_deref().unwrap_or_default())
                         } else {
@@ -330,6 +336,10 @@ fn tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Option<Value>), Error> {
     let mut out = Vec::with_capacity(tools.len());
     let mut web_search = None;
     for tool in tools {
+        if tool.kind == "namespace" {
+            out.extend(namespace_tools(tool)?);
+            continue;
+        }
         match tool.kind.as_str() {
             "function" => {
                 let name = tool.name.clone().ok_or_else(|| {
@@ -393,6 +403,44 @@ fn tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Option<Value>), Error> {
     }
     Ok((out, web_search))
 }
+
+/// A `namespace` tool (a group, as Codex sends its sub-agent tools) as its members:
+/// functions named `{namespace}__{name}`, their description after the group's, as
+/// LiteLLM's `_namespace_chat_tools`; custom members as custom tools. The model's calls
+/// get their namespace back in the answer (`response::split_namespace`).
+fn namespace_tools(group: &ResponsesTool) -> Result<Vec<Tool>, Error> {
+    let namespace = group.name.as_deref().unwrap_or_default();
+    let group_description = group.description.as_deref().unwrap_or_default();
+    let members: Vec<ResponsesTool> = match group.extra.get("tools") {
+        Some(members) => serde_json::from_value(members.clone()).map_err(|e| {
+            Error::bad_request(format!("invalid namespace tool '{namespace}': {e}"))
+                .with_param("tools")
+        })?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(members.len());
+    for mut member in members {
+        if !matches!(member.kind.as_str(), "function" | "custom") {
+            continue;
+        }
+        let description = member.description.as_deref().unwrap_or_default();
+        member.description = Some(match (group_description, description) {
+            ("", d) => d.to_owned(),
+            (g, "") => g.to_owned(),
+            (g, d) => format!("{g}{NAMESPACE_DESCRIPTION_SEPARATOR}{d}"),
+        });
+        if member.kind == "function" {
+            let name = member.name.as_deref().unwrap_or_default();
+            member.name = Some(format!("{namespace}{NAMESPACE_SEPARATOR}{name}"));
+        }
+        out.extend(tools(std::slice::from_ref(&member))?.0);
+    }
+    Ok(out)
+}
+
+/// Between a namespace and its member's name in the flattened chat tool's name.
+pub(crate) const NAMESPACE_SEPARATOR: &str = "__";
+const NAMESPACE_DESCRIPTION_SEPARATOR: &str = "\n\n";
 
 /// A custom tool call's raw input as function arguments: `{"input": …}`.
 fn custom_arguments(input: &str) -> String {
@@ -660,5 +708,26 @@ mod tests {
         assert_eq!(e.status.as_u16(), 400);
         let e = to_chat_request(&req(json!({"model": "m"})), &[]).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("input"));
+    }
+
+    #[test]
+    fn namespace_tools_are_flattened_and_their_calls_qualified() {
+        let out = chat(json!({"model": "m", "input": [
+                {"role": "user", "content": "x"},
+                {"type": "function_call", "call_id": "c1", "name": "spawn", "namespace": "agents", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c1", "output": "ok"}],
+            "tools": [{"type": "namespace", "name": "agents", "description": "Sub-agents.", "tools": [
+                {"type": "function", "name": "spawn", "description": "Spawn one.", "parameters": {"type": "object", "properties": {}}},
+                {"type": "custom", "name": "patch"}]}]}));
+        assert_eq!(out["tools"][0]["function"]["name"], "agents__spawn");
+        assert_eq!(
+            out["tools"][0]["function"]["description"],
+            "Sub-agents.\n\nSpawn one."
+        );
+        assert_eq!(out["tools"][1]["function"]["name"], "patch");
+        assert_eq!(
+            out["messages"][1]["tool_calls"][0]["function"]["name"],
+            "agents__spawn"
+        );
     }
 }

@@ -149,6 +149,8 @@ pub fn from_chat_response(
             let mut item = function_call_item(ids, n, call, ResponseStatus::Completed);
             if custom.contains(&call.function.name.as_str()) {
                 as_custom_tool_call(&mut item, ids, n);
+            } else {
+                split_namespace(&mut item, &response.tools);
             }
             response.output.push(item);
         }
@@ -228,13 +230,46 @@ fn function_call_item(
     }
 }
 
-/// The names of the custom (freeform) tools among a response's echoed `tools`.
+/// The names of the custom (freeform) tools among a response's echoed `tools`, at the
+/// top or in a `namespace`.
 pub(crate) fn custom_tool_names(tools: &[Value]) -> Vec<&str> {
+    let members = tools
+        .iter()
+        .filter(|t| t.get("type").and_then(Value::as_str) == Some("namespace"))
+        .filter_map(|t| t.get("tools").and_then(Value::as_array))
+        .flatten();
     tools
         .iter()
+        .chain(members)
         .filter(|t| t.get("type").and_then(Value::as_str) == Some("custom"))
         .filter_map(|t| t.get("name").and_then(Value::as_str))
         .collect()
+}
+
+/// A call to a flattened `namespace` member (`{namespace}__{name}`) back as the client
+/// declared it: `name` and `namespace`, as LiteLLM answers it.
+pub(crate) fn split_namespace(item: &mut ResponseItem, tools: &[Value]) {
+    let Some(name) = item.name.as_deref() else {
+        return;
+    };
+    let found = tools
+        .iter()
+        .filter(|t| t.get("type").and_then(Value::as_str) == Some("namespace"))
+        .find_map(|t| {
+            let ns = t.get("name").and_then(Value::as_str)?;
+            let member = name
+                .strip_prefix(ns)?
+                .strip_prefix(super::request::NAMESPACE_SEPARATOR)?;
+            t.get("tools")?
+                .as_array()?
+                .iter()
+                .any(|m| m.get("name").and_then(Value::as_str) == Some(member))
+                .then(|| (ns.to_owned(), member.to_owned()))
+        });
+    if let Some((ns, member)) = found {
+        item.name = Some(member);
+        item.extra.insert("namespace".into(), Value::String(ns));
+    }
 }
 
 /// Turns a bridged `function_call` item for a custom tool back into the
@@ -436,5 +471,25 @@ mod tests {
             v["usage"],
             json!({"input_tokens": 0, "output_tokens": 0, "total_tokens": 0})
         );
+    }
+
+    #[test]
+    fn a_call_to_a_namespace_member_names_its_namespace() {
+        let tools = vec![
+            json!({"type": "namespace", "name": "agents", "tools": [{"type": "function", "name": "spawn"}]}),
+        ];
+        let mut item = ResponseItem {
+            name: Some("agents__spawn".into()),
+            ..ResponseItem::default()
+        };
+        split_namespace(&mut item, &tools);
+        assert_eq!(item.name.as_deref(), Some("spawn"));
+        assert_eq!(item.extra["namespace"], "agents");
+        let mut other = ResponseItem {
+            name: Some("agents__other".into()),
+            ..ResponseItem::default()
+        };
+        split_namespace(&mut other, &tools);
+        assert_eq!(other.name.as_deref(), Some("agents__other"));
     }
 }

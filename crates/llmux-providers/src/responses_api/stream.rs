@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use super::response::{
     ResponseIds, as_custom_tool_call, custom_tool_names, incomplete_details, reasoning_item,
-    status_of, usage,
+    split_namespace, status_of, usage,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,6 +349,10 @@ impl ResponsesStreamEncoder {
                     arguments: Some(String::new()),
                     ..ResponseItem::default()
                 };
+                let mut item = item;
+                if !custom {
+                    split_namespace(&mut item, &self.response.tools);
+                }
                 let mut added = item.clone();
                 if custom {
                     as_custom_tool_call(&mut added, &self.ids, n);
@@ -377,6 +381,9 @@ impl ResponsesStreamEncoder {
             && tool.item.name.as_deref().is_none_or(str::is_empty)
         {
             tool.item.name = Some(name.to_owned());
+            if !tool.custom {
+                split_namespace(&mut tool.item, &self.response.tools);
+            }
         }
         let Some(args) = function
             .and_then(|f| f.arguments.as_deref())

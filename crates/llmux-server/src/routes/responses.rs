@@ -99,7 +99,7 @@ pub(crate) async fn retrieve(
     let result = (|| {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
         let stored = find(&st, &call, &headers, &id)?;
-        json_response(&stored.response).map_err(|e| call.fail(e))
+        Ok::<_, ApiError>(json_bytes(stored.response.clone()))
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -151,7 +151,9 @@ async fn count(
     let bytes = call.body(body)?;
     let mut body: JsonMap = call.parse(&bytes)?;
     call.ctx.keys = take_keys(call, &mut body)?;
-    let req: ResponsesRequest = serde_json::from_value(Value::Object(body.clone()))
+    // Read from the map in place: the typed request and the map (the native body, the
+    // hooks' view) both live on, so no copy of the whole body is made to parse it.
+    let req = ResponsesRequest::deserialize(&body)
         .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
     if req.model.is_empty() {
         return Err(call.fail(Error::bad_request("model is required").with_param("model")));
@@ -389,6 +391,10 @@ struct Pending {
 
 impl Pending {
     fn put(self, response: Value, native_deployment: Option<String>) {
+        let output = response
+            .get("output")
+            .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
+            .unwrap_or_default();
         let Some(id) = response
             .get("id")
             .and_then(Value::as_str)
@@ -396,10 +402,23 @@ impl Pending {
         else {
             return;
         };
-        let output = response
-            .get("output")
-            .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
-            .unwrap_or_default();
+        let Ok(bytes) = serde_json::to_vec(&response) else {
+            return;
+        };
+        self.put_with_output(id, bytes.into(), output, native_deployment);
+    }
+
+    /// As [`Pending::put`], with the response already encoded and its output typed.
+    fn put_with_output(
+        self,
+        id: String,
+        response: Bytes,
+        output: Vec<ResponseItem>,
+        native_deployment: Option<String>,
+    ) {
+        if id.is_empty() {
+            return;
+        }
         self.store.responses.put(
             id,
             StoredResponse {
@@ -499,7 +518,11 @@ async fn handle(
                     .with_param("previous_response_id"));
                 }
                 let chat = responses_api::to_chat_request(req, history)?;
-                let mut chat = with_defaults(&chat, &d.default_params)?;
+                let mut chat = if d.default_params.is_empty() {
+                    chat
+                } else {
+                    with_defaults(&chat, &d.default_params)?
+                };
                 chat.omit_stream_default = true;
                 if chat.is_stream() {
                     let reply = client.chat_stream(dep, chat, o).await?;
@@ -536,15 +559,19 @@ async fn handle(
         }
         ResponsesOut::Chat(chat) => {
             let object = responses_api::from_chat_response(&chat, req, &ids, now(), group);
-            let object = serde_json::to_value(&object).map_err(|e| {
-                call.fail(Error::new(
-                    ErrorKind::InternalServer,
-                    format!("cannot encode the response: {e}"),
-                ))
-            })?;
-            let resp = json_response(&object).map_err(|e| call.fail(e))?;
+            // Encoded once: the same bytes answer the client and are stored; the typed
+            // output is kept for the store rather than read back from them.
+            let bytes: Bytes = serde_json::to_vec(&object)
+                .map_err(|e| {
+                    call.fail(Error::new(
+                        ErrorKind::InternalServer,
+                        format!("cannot encode the response: {e}"),
+                    ))
+                })?
+                .into();
+            let resp = json_bytes(bytes.clone());
             if let Some(p) = pending {
-                p.put(object, None);
+                p.put_with_output(object.id, bytes, object.output, None);
             }
             resp
         }
@@ -586,6 +613,15 @@ fn encoded_frames(
                 frames(&events)
             }
         })
+}
+
+/// A 200 with a JSON body already encoded.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn frames(events: &[llmux::ResponsesStreamEvent]) -> Bytes {

@@ -570,3 +570,297 @@ async fn a_codex_shaped_request_is_bridged_to_claude() {
     assert_eq!(sent["system"][0]["text"], "You are a coding agent.");
     assert_eq!(sent["tools"][0]["name"], "get_weather");
 }
+
+/// `pro` (OpenAI `o1-pro`) and `codex-az` (Azure `codex-mini`): models the registry
+/// lists as `mode: responses`, served on `/v1/responses` only.
+fn responses_only_config() -> String {
+    format!(
+        r#"
+general_settings:
+  master_key: {MASTER_KEY}
+model_list:
+  - model_name: pro
+    litellm_params:
+      model: openai/o1-pro
+      api_base: "{{mock}}/pro/v1"
+      api_key: {UPSTREAM_KEY}
+  - model_name: codex-az
+    litellm_params:
+      model: azure/codex-mini
+      api_base: "{{mock}}/az"
+      api_version: "2025-04-01-preview"
+      api_key: {UPSTREAM_KEY}
+router_settings:
+  num_retries: 0
+"#
+    )
+}
+
+async fn chat(gw: &Gateway, body: &Value) -> Reply {
+    send(
+        gw.post("/v1/chat/completions")
+            .bearer_auth(MASTER_KEY)
+            .body(body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_chat_request_for_a_responses_only_model_is_bridged_to_v1_responses() {
+    let gw = Gateway::start(&responses_only_config()).await;
+
+    let reply = chat(
+        &gw,
+        &json!({"model": "pro", "max_tokens": 50, "messages": [
+            {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello."}]}),
+    )
+    .await;
+
+    let body = reply.ok_json();
+    assert_eq!(body["object"], "chat.completion");
+    assert_eq!(body["model"], "pro");
+    assert_eq!(body["choices"][0]["message"]["role"], "assistant");
+    assert_eq!(body["choices"][0]["message"]["content"], HELLO);
+    assert_eq!(body["choices"][0]["finish_reason"], "stop");
+    assert_eq!(body["usage"]["prompt_tokens"], 12);
+    assert_eq!(body["usage"]["completion_tokens"], 9);
+    let recorded = gw.upstream();
+    let sent: Vec<_> = recorded
+        .iter()
+        .filter(|r| r.path.starts_with("/pro/"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/pro/v1/responses");
+    let sent = sent[0].json().unwrap();
+    assert_eq!(sent["model"], "o1-pro");
+    assert_eq!(sent["instructions"], "Be brief.");
+    assert_eq!(sent["max_output_tokens"], 50);
+    assert_eq!(
+        sent["input"],
+        json!([{"type": "message", "role": "user",
+                "content": [{"type": "input_text", "text": "Say hello."}]}])
+    );
+}
+
+#[tokio::test]
+async fn a_bridged_chat_tool_round_trip_on_azure() {
+    let gw = Gateway::start(&responses_only_config()).await;
+    let tool = json!({"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}});
+
+    let first = chat(
+        &gw,
+        &json!({"model": "codex-az", "tools": [tool],
+                "messages": [{"role": "user", "content": "Weather in Paris?"}]}),
+    )
+    .await
+    .ok_json();
+    let message = &first["choices"][0]["message"];
+    assert_eq!(first["choices"][0]["finish_reason"], "tool_calls");
+    let call = &message["tool_calls"][0];
+    assert_eq!(call["id"], "call_mock_0");
+    assert_eq!(call["function"]["name"], "get_weather");
+
+    let second = chat(
+        &gw,
+        &json!({"model": "codex-az", "tools": [tool], "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            message,
+            {"role": "tool", "tool_call_id": "call_mock_0", "content": "18C"}]}),
+    )
+    .await
+    .ok_json();
+    assert_eq!(second["choices"][0]["message"]["content"], HELLO);
+    let sent = upstream_bodies(&gw, "/az/openai/responses");
+    assert_eq!(sent.len(), 2);
+    let input = &sent[1]["input"];
+    assert_eq!(input[1]["type"], "function_call");
+    assert_eq!(input[1]["call_id"], "call_mock_0");
+    assert_eq!(
+        input[2],
+        json!({"type": "function_call_output", "call_id": "call_mock_0",
+                                "output": [{"type": "input_text", "text": "18C"}]})
+    );
+    assert_eq!(sent[1]["tools"][0]["name"], "get_weather");
+    let recorded = gw.upstream();
+    let azure = recorded
+        .iter()
+        .find(|r| r.path.starts_with("/az/"))
+        .unwrap();
+    assert_eq!(
+        azure.query.as_deref(),
+        Some("api-version=2025-04-01-preview")
+    );
+    assert_eq!(azure.header("api-key"), Some(UPSTREAM_KEY));
+}
+
+/// The `data:` JSON of every chat chunk, up to `[DONE]`.
+fn chat_chunks(reply: &Reply) -> Vec<Value> {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let text = reply.text();
+    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+    text.split("\n\n")
+        .filter_map(|f| f.strip_prefix("data: "))
+        .filter(|d| *d != "[DONE]")
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_streamed_chat_request_for_a_responses_only_model_gets_chat_chunks() {
+    let gw = Gateway::start(&responses_only_config()).await;
+
+    let reply = chat(
+        &gw,
+        &json!({"model": "pro", "stream": true, "stream_options": {"include_usage": true},
+                "messages": [{"role": "user", "content": "Say hello."}]}),
+    )
+    .await;
+    let chunks = chat_chunks(&reply);
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, HELLO);
+    assert!(
+        chunks
+            .iter()
+            .all(|c| c["object"] == "chat.completion.chunk")
+    );
+    let finish: Vec<_> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["finish_reason"].as_str())
+        .collect();
+    assert_eq!(finish, ["stop"]);
+    let usage = chunks.iter().find_map(|c| c.get("usage")).unwrap();
+    assert_eq!(usage["total_tokens"], 21);
+    let sent = upstream_bodies(&gw, "/pro/v1/responses");
+    assert_eq!(sent[0]["stream"], true);
+    assert!(sent[0].get("stream_options").is_none(), "{}", sent[0]);
+
+    let tool = json!({"type": "function", "function": {"name": "get_weather", "parameters": {}}});
+    let reply = chat(
+        &gw,
+        &json!({"model": "pro", "stream": true, "tools": [tool],
+                "messages": [{"role": "user", "content": "Weather?"}]}),
+    )
+    .await;
+    let chunks = chat_chunks(&reply);
+    let calls: Vec<&Value> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["tool_calls"].get(0))
+        .collect();
+    assert_eq!(calls[0]["id"], "call_mock_0");
+    assert_eq!(calls[0]["function"]["name"], "get_weather");
+    let arguments: String = calls
+        .iter()
+        .filter_map(|c| c["function"]["arguments"].as_str())
+        .collect();
+    let arguments: Value = serde_json::from_str(&arguments).unwrap();
+    assert!(arguments.is_object(), "{arguments}");
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c["choices"][0]["finish_reason"] == "tool_calls")
+    );
+}
+
+#[tokio::test]
+async fn a_chat_param_the_responses_api_lacks_is_a_400_unless_dropped() {
+    let gw = Gateway::start(&responses_only_config()).await;
+    let body = json!({"model": "pro", "stop": ["\n"],
+                      "messages": [{"role": "user", "content": "x"}]});
+    let reply = chat(&gw, &body).await;
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(reply.text().contains("stop"), "{}", reply.text());
+    assert!(gw.upstream().is_empty());
+    let mut dropped = body;
+    dropped["drop_params"] = json!(true);
+    reply_ok(chat(&gw, &dropped).await);
+}
+
+fn reply_ok(reply: Reply) {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn a_catalog_row_that_serves_responses_gets_the_body_natively() {
+    let config = format!(
+        r#"
+general_settings:
+  master_key: {MASTER_KEY}
+model_list:
+  - model_name: grok
+    litellm_params:
+      model: xai/grok-4
+      api_base: "{{mock}}/xai/v1"
+      api_key: {UPSTREAM_KEY}
+  - model_name: llama
+    litellm_params:
+      model: groq/llama-3.3-70b-versatile
+      api_base: "{{mock}}/groq/v1"
+      api_key: {UPSTREAM_KEY}
+"#
+    );
+    let gw = Gateway::start(&config).await;
+    let body = json!({"model": "grok", "input": "Say hello.", "truncation": "auto",
+                      "some_new_field": {"kept": true}});
+    let reply = post(&gw, &body).await.ok_json();
+    assert_eq!(reply["output"][0]["content"][0]["text"], HELLO);
+    let sent = upstream_bodies(&gw, "/xai/v1/responses");
+    assert_eq!(sent.len(), 1, "native, not bridged");
+    assert_eq!(sent[0]["model"], "grok-4");
+    assert_eq!(sent[0]["some_new_field"], json!({"kept": true}));
+
+    // Groq's row does not say it serves Responses: bridged to its chat completions.
+    post(&gw, &json!({"model": "llama", "input": "Say hello."}))
+        .await
+        .ok_json();
+    assert_eq!(upstream_bodies(&gw, "/groq/v1/chat/completions").len(), 1);
+}
+
+#[tokio::test]
+async fn codex_namespace_tools_are_bridged_as_qualified_functions() {
+    let gw = Gateway::start(&config()).await;
+    let tools = json!([{"type": "namespace", "name": "multi_agent_v1", "description": "Sub-agents.",
+        "tools": [{"type": "function", "name": "spawn_agent", "description": "Spawn one.",
+                   "parameters": {"type": "object", "properties": {"task": {"type": "string"}}}}]}]);
+
+    let first = post(
+        &gw,
+        &json!({"model": "claude", "input": "Spawn.", "tools": tools}),
+    )
+    .await
+    .ok_json();
+    let call = first["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "function_call")
+        .unwrap()
+        .clone();
+    assert_eq!(call["name"], "spawn_agent");
+    assert_eq!(call["namespace"], "multi_agent_v1");
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    assert_eq!(sent[0]["tools"][0]["name"], "multi_agent_v1__spawn_agent");
+
+    let output =
+        json!({"type": "function_call_output", "call_id": call["call_id"], "output": "ok"});
+    let second = post(
+        &gw,
+        &json!({"model": "claude", "tools": tools,
+                "input": [{"role": "user", "content": "Spawn."}, call, output]}),
+    )
+    .await
+    .ok_json();
+    assert_eq!(second["status"], "completed");
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    let replayed = &sent[1]["messages"][1]["content"];
+    let tool_use = replayed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "tool_use")
+        .unwrap();
+    assert_eq!(tool_use["name"], "multi_agent_v1__spawn_agent");
+}
