@@ -446,44 +446,50 @@ impl Store {
     /// Writes a batch in one transaction: every spend-log row (a row already there, from
     /// a batch retried after a lost commit answer, is kept once) and the spend it adds
     /// to its key, team and user; then the budget resets.
-    pub async fn write_spend(&self, rows: &[SpendRow], resets: &[BudgetReset]) -> Result<()> {
+    pub async fn write_spend<'a>(
+        &self,
+        rows: &'a [SpendRow],
+        resets: &[BudgetReset],
+    ) -> Result<()> {
         self.check_ready()?;
         self.count(false);
         let mut tx = self.seen(self.pool.begin().await)?;
+        // A batch is mostly a few keys' rows: their spend is added once per key, team
+        // and user, not once per row (in order of first appearance, so the statements a
+        // batch sends do not depend on hashing).
+        let mut added: Vec<(&'static str, &str, f64)> = Vec::new();
+        let mut add = |table: &'static str, id: &'a str, spend: f64| match added
+            .iter_mut()
+            .find(|(t, i, _)| *t == table && *i == id)
+        {
+            Some(entry) => entry.2 += spend,
+            None => added.push((table, id, spend)),
+        };
         for r in rows {
             let inserted = self.seen(
-                records::bind_spend(query(records::INSERT_SPEND), r)
+                records::bind_spend(self.hot_query(records::INSERT_SPEND), r)
                     .execute(&mut *tx)
                     .await,
             )?;
             if inserted.rows_affected() == 0 {
                 continue;
             }
+            add(KEY_SPEND, &r.api_key, r.spend);
+            if let Some(team) = &r.team_id {
+                add(TEAM_SPEND, team, r.spend);
+            }
+            if let Some(user) = &r.user_id {
+                add(USER_SPEND, user, r.spend);
+            }
+        }
+        for (sql, id, spend) in added {
             self.seen(
-                query("UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2")
-                    .bind(r.spend)
-                    .bind(&r.api_key)
+                self.hot_query(sql)
+                    .bind(spend)
+                    .bind(id)
                     .execute(&mut *tx)
                     .await,
             )?;
-            if let Some(team) = &r.team_id {
-                self.seen(
-                    query("UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2")
-                        .bind(r.spend)
-                        .bind(team)
-                        .execute(&mut *tx)
-                        .await,
-                )?;
-            }
-            if let Some(user) = &r.user_id {
-                self.seen(
-                    query("UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2")
-                        .bind(r.spend)
-                        .bind(user)
-                        .execute(&mut *tx)
-                        .await,
-                )?;
-            }
         }
         for reset in resets {
             let sql = match reset.entity {
@@ -625,6 +631,22 @@ impl Arg {
             Self::Text(s) => q.bind(s),
             Self::Int(i) => q.bind(i),
         }
+    }
+}
+
+const KEY_SPEND: &str = "UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2";
+const TEAM_SPEND: &str = "UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2";
+const USER_SPEND: &str = "UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2";
+
+impl Store {
+    /// A statement of the spend writer, sent for every row: kept prepared on SQLite
+    /// (dynamically typed, so the `NULL` problem of [`query`] cannot arise), which
+    /// spares parsing the SQL again per row.
+    fn hot_query<'q>(
+        &self,
+        sql: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        sqlx::query(sql).persistent(self.backend == "sqlite")
     }
 }
 
