@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::control::Controls;
 use crate::errors::{Family, bad_body};
 use crate::openai::{CREATED, DEFAULT_MODEL, PIECES, TEXT};
-use crate::template::{json_ok, sse_response};
+use crate::template::{faulted_sse, json_ok};
 use crate::tools::ToolCall;
 
 const RESPONSE_ID: &str = "resp_mock01";
@@ -177,7 +177,11 @@ pub(crate) fn responses(body: &Bytes, controls: &Controls<'_>) -> Response {
         "response.completed",
         json!({"response": object(&req, "completed", output(call.as_ref()), usage())}),
     ));
-    let mut frames: Vec<Bytes> = events
+    let first_content = events
+        .iter()
+        .position(|(name, _)| name.ends_with(".delta"))
+        .unwrap_or(0);
+    let frames: Vec<Bytes> = events
         .into_iter()
         .enumerate()
         .map(|(n, (name, mut data))| {
@@ -188,9 +192,5 @@ pub(crate) fn responses(body: &Bytes, controls: &Controls<'_>) -> Response {
             Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
         })
         .collect();
-    if controls.break_stream {
-        // Up to and including the first delta, then the connection is cut.
-        frames.truncate(4);
-    }
-    sse_response(frames, controls.break_stream)
+    faulted_sse(frames, first_content, controls)
 }

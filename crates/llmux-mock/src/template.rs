@@ -139,6 +139,32 @@ impl StreamTemplate {
     }
 }
 
+/// A stream built whole (`events`, framed), with the stream controls applied after the
+/// event at `first_content`: `/break_stream` aborts there, `/cut_stream` ends there
+/// cleanly, `/bad_event` and `/stall_stream` strike there, `/pace` paces every event.
+pub(crate) fn faulted_sse(
+    mut events: Vec<Bytes>,
+    first_content: usize,
+    controls: &Controls<'_>,
+) -> Response {
+    let split = first_content.saturating_add(1).min(events.len());
+    let tail = events.split_off(split);
+    if controls.break_stream {
+        return sse_response(events, true);
+    }
+    let mut frames: Vec<Frame> = events.into_iter().map(Frame::Event).collect();
+    match controls.stream_fault {
+        Some(StreamFault::Cut) => return sse_frames(frames, controls.pace_ms),
+        Some(StreamFault::BadEvent) => frames.push(Frame::Event(Bytes::from_static(
+            b"data: {\"type\": { not json\n\n",
+        ))),
+        Some(StreamFault::Stall(ms)) => frames.push(Frame::Pause(ms)),
+        None => {}
+    }
+    frames.extend(tail.into_iter().map(Frame::Event));
+    sse_frames(frames, controls.pace_ms)
+}
+
 /// A piece of a timed stream.
 enum Frame {
     Event(Bytes),

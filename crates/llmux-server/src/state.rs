@@ -145,7 +145,12 @@ impl AppState {
                 .filter(|k| !k.is_empty()),
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
             cache,
-            responses: crate::responses_store::ResponseStore::default(),
+            // With the tenancy database, stored responses are shared through it too.
+            responses: match &keys {
+                Some(k) => crate::responses_store::ResponseStore::default()
+                    .with_database(Arc::clone(k.store())),
+                None => crate::responses_store::ResponseStore::default(),
+            },
             keys,
             logging,
             metrics_need_auth: !matches!(

@@ -454,3 +454,81 @@ async fn keys_never_reach_a_log_line_even_at_debug_level() {
         assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn a_response_stored_on_one_instance_is_continued_and_deleted_on_the_other() {
+    let scratch = Scratch::new("pg-responses");
+    let Some(pg) = Postgres::start(&scratch) else {
+        return;
+    };
+    let mock = MockServer::start().await.unwrap();
+    // A bridged model: the follow-up turn's history is rebuilt by the gateway, from the
+    // database when the first turn was answered by the other instance.
+    let config = yaml(&mock.url(), &pg.url(), None, "").replace(
+        "general_settings:",
+        &format!(
+            "  - model_name: claude\n    litellm_params: {{model: anthropic/claude-3-5-haiku-20241022, \
+             api_base: \"{}\", api_key: sk-x}}\ngeneral_settings:",
+            mock.url()
+        ),
+    );
+    let gws = [
+        Gateway::start_with("gw1", &scratch, &config, &[], None).await,
+        Gateway::start_with("gw2", &scratch, &config, &[], None).await,
+    ];
+    for gw in &gws {
+        wait_db(gw, "connected").await;
+    }
+    let (status, made) = post(&gws[0].base, "/key/generate", MASTER, &json!({})).await;
+    assert_eq!(status, 200, "{made}");
+    let key = made["key"].as_str().unwrap().to_owned();
+
+    let (status, first) = post(
+        &gws[0].base,
+        "/v1/responses",
+        &key,
+        &json!({"model": "claude", "input": "Remember the word: heron"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let id = first["id"].as_str().unwrap().to_owned();
+    // At once, on the other instance.
+    let (status, second) = post(
+        &gws[1].base,
+        "/v1/responses",
+        &key,
+        &json!({"model": "claude", "previous_response_id": id, "input": "Which word?"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}\n{}", gws[1].log());
+    let sent: Value = serde_json::from_slice(&mock.requests().last().unwrap().body).unwrap();
+    let messages = sent["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3, "{sent}");
+    assert_eq!(
+        messages[0]["content"][0]["text"],
+        "Remember the word: heron"
+    );
+    assert_eq!(messages[1]["role"], "assistant");
+
+    // Another key does not see it; the owner deletes it on one instance and it is
+    // gone on both.
+    let (_, other) = post(&gws[0].base, "/key/generate", MASTER, &json!({})).await;
+    let other = other["key"].as_str().unwrap().to_owned();
+    let read = |base: &str, key: &str| {
+        http()
+            .get(format!("{base}/v1/responses/{id}"))
+            .bearer_auth(key.to_owned())
+            .send()
+    };
+    assert_eq!(read(&gws[1].base, &other).await.unwrap().status(), 404);
+    assert_eq!(read(&gws[0].base, &key).await.unwrap().status(), 200);
+    let deleted = http()
+        .delete(format!("{}/v1/responses/{id}", gws[1].base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(read(&gws[0].base, &key).await.unwrap().status(), 404);
+    assert_eq!(read(&gws[1].base, &key).await.unwrap().status(), 404);
+}

@@ -84,6 +84,7 @@ impl Client {
         let value = if stream {
             let relay = Relay {
                 decoder: NativeStreamDecoder::new(),
+                ended: false,
             };
             ResponsesAnswer::Stream(EventStream::from_upstream(
                 dep.clone(),
@@ -129,20 +130,39 @@ pub fn chat_usage_of(usage: &Value) -> Option<Usage> {
     Some(responses_api::chat_usage(&usage))
 }
 
-/// Decodes the upstream's events; a terminal event's usage gets LiteLLM's `cost`.
+/// Decodes the upstream's events; a terminal event's usage gets LiteLLM's `cost`. A
+/// body that ends before a terminal event is an error, so the client's stream ends with
+/// an `error` event rather than looking complete.
 struct Relay {
     decoder: NativeStreamDecoder,
+    ended: bool,
+}
+
+impl Relay {
+    fn frames(&mut self, events: Vec<NativeEvent>) -> Vec<NativeFrame> {
+        self.ended |= events.iter().any(NativeEvent::is_terminal);
+        frames(events)
+    }
 }
 
 impl Decode for Relay {
     type Item = NativeFrame;
 
     fn feed(&mut self, bytes: &[u8]) -> Result<Vec<NativeFrame>, Error> {
-        Ok(frames(self.decoder.feed(bytes)?))
+        let events = self.decoder.feed(bytes)?;
+        Ok(self.frames(events))
     }
 
     fn finish(&mut self) -> Result<Vec<NativeFrame>, Error> {
-        Ok(frames(self.decoder.finish()?))
+        let events = self.decoder.finish()?;
+        let out = self.frames(events);
+        if !self.ended {
+            return Err(Error::new(
+                ErrorKind::Api,
+                "the upstream's Responses stream ended before response.completed: the answer was cut off",
+            ));
+        }
+        Ok(out)
     }
 
     fn shape(&self, dep: &Deployment, mut item: NativeFrame) -> Option<NativeFrame> {

@@ -50,6 +50,7 @@ use super::{Call, json_response};
 use crate::error::ApiError;
 use crate::responses_store::{ResponseStore, StoredResponse};
 use crate::state::AppState;
+use crate::store::StoreError;
 
 /// `POST /v1/responses`.
 pub(crate) async fn create(
@@ -96,12 +97,12 @@ pub(crate) async fn retrieve(
     if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
         return e.into_response();
     }
-    let result = (|| {
+    let result = async {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
-        let stored = find(&st, &call, &headers, &id)?;
+        let stored = find(&st, &call, &headers, &id).await?;
         Ok::<_, ApiError>(json_bytes(stored.response.clone()))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `DELETE /v1/responses/{id}`.
@@ -114,16 +115,20 @@ pub(crate) async fn delete(
     if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
         return e.into_response();
     }
-    let result = (|| {
+    let result = async {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
-        let owner = owner(&st.responses, &headers);
-        if !st.responses.delete(&id, owner) {
+        let deleted = st
+            .responses
+            .delete(&id, &owner(&headers))
+            .await
+            .map_err(|e| call.fail(store_error(e)))?;
+        if !deleted {
             return Err(call.fail(not_found(&id)));
         }
         json_response(&json!({"id": id, "object": "response", "deleted": true}))
             .map_err(|e| call.fail(e))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /v1/responses/input_tokens`: `{"object": "response.input_tokens",
@@ -216,9 +221,9 @@ pub(crate) async fn input_items(
     if let Err(e) = Call::start_checked(&st, &headers, Entrance::Responses).await {
         return e.into_response();
     }
-    let result = (|| {
+    let result = async {
         let call = Call::start(&st, &headers, Entrance::Responses)?;
-        let stored = find(&st, &call, &headers, &id)?;
+        let stored = find(&st, &call, &headers, &id).await?;
         let mut items: Vec<&ResponseItem> = stored.input.iter().collect();
         match q.order.as_deref() {
             None | Some("desc") => items.reverse(),
@@ -250,12 +255,21 @@ pub(crate) async fn input_items(
             "has_more": has_more,
         }))
         .map_err(|e| call.fail(e))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn owner(store: &ResponseStore, headers: &HeaderMap) -> u64 {
-    store.owner(crate::auth::presented_key(headers))
+fn owner(headers: &HeaderMap) -> String {
+    ResponseStore::owner(crate::auth::presented_key(headers))
+}
+
+/// The store's database could not answer: the response may exist, so not a 404.
+fn store_error(e: StoreError) -> Error {
+    let kind = match e {
+        StoreError::Unavailable(_) => ErrorKind::ServiceUnavailable,
+        StoreError::Query(_) | StoreError::Corrupt(_) => ErrorKind::InternalServer,
+    };
+    Error::new(kind, format!("stored responses cannot be read: {e}"))
 }
 
 fn not_found(id: &str) -> Error {
@@ -265,14 +279,16 @@ fn not_found(id: &str) -> Error {
     )
 }
 
-fn find(
+async fn find(
     st: &AppState,
     call: &Call,
     headers: &HeaderMap,
     id: &str,
 ) -> Result<Arc<StoredResponse>, ApiError> {
     st.responses
-        .get(id, owner(&st.responses, headers))
+        .get(id, &owner(headers))
+        .await
+        .map_err(|e| call.fail(store_error(e)))?
         .ok_or_else(|| call.fail(not_found(id)))
 }
 
@@ -384,13 +400,13 @@ fn input_with_ids(req: &ResponsesRequest, base: &str) -> Vec<ResponseItem> {
 /// What is stored once the response completes.
 struct Pending {
     store: Arc<AppState>,
-    owner: u64,
+    owner: String,
     input: Vec<ResponseItem>,
     previous: Option<Arc<StoredResponse>>,
 }
 
 impl Pending {
-    fn put(self, response: Value, native_deployment: Option<String>) {
+    async fn put(self, response: Value, native_deployment: Option<String>) {
         let output = response
             .get("output")
             .and_then(|o| Vec::<ResponseItem>::deserialize(o).ok())
@@ -405,11 +421,12 @@ impl Pending {
         let Ok(bytes) = serde_json::to_vec(&response) else {
             return;
         };
-        self.put_with_output(id, bytes.into(), output, native_deployment);
+        self.put_with_output(id, bytes.into(), output, native_deployment)
+            .await;
     }
 
     /// As [`Pending::put`], with the response already encoded and its output typed.
-    fn put_with_output(
+    async fn put_with_output(
         self,
         id: String,
         response: Bytes,
@@ -419,17 +436,23 @@ impl Pending {
         if id.is_empty() {
             return;
         }
-        self.store.responses.put(
-            id,
-            StoredResponse {
+        let conversation = self
+            .previous
+            .as_ref()
+            .map_or_else(|| id.clone(), |p| p.conversation.clone());
+        self.store
+            .responses
+            .put(StoredResponse {
+                id,
                 owner: self.owner,
+                conversation,
                 response,
                 output,
                 input: self.input,
                 previous: self.previous,
                 native_deployment,
-            },
-        );
+            })
+            .await;
     }
 }
 
@@ -445,14 +468,18 @@ async fn handle(
     let req: ResponsesRequest = serde_json::from_value(Value::Object(body.clone()))
         .map_err(|e| call.fail(Error::bad_request(format!("Invalid request body: {e}"))))?;
     call.ctx.user.clone_from(&req.user);
-    let owner = owner(&st.responses, headers);
+    let owner = owner(headers);
     // A response this gateway does not hold may still be the upstream's (made at
     // OpenAI directly, or before a restart): a native deployment gets the id as sent;
     // a bridged one has nothing to rebuild and refuses it, as OpenAI does.
-    let previous = req
-        .previous_response_id
-        .as_deref()
-        .and_then(|id| st.responses.get(id, owner));
+    let previous = match req.previous_response_id.as_deref() {
+        Some(id) => st
+            .responses
+            .get(id, &owner)
+            .await
+            .map_err(|e| call.fail(store_error(e)))?,
+        None => None,
+    };
     let unknown_previous = match (&req.previous_response_id, &previous) {
         (Some(id), None) => Some(id.as_str()),
         _ => None,
@@ -550,7 +577,7 @@ async fn handle(
             let object = Value::Object(*object);
             let resp = json_response(&object).map_err(|e| call.fail(e))?;
             if let Some(p) = pending {
-                p.put(object, native_deployment);
+                p.put(object, native_deployment).await;
             }
             resp
         }
@@ -571,7 +598,8 @@ async fn handle(
                 .into();
             let resp = json_bytes(bytes.clone());
             if let Some(p) = pending {
-                p.put_with_output(object.id, bytes, object.output, None);
+                p.put_with_output(object.id, bytes, object.output, None)
+                    .await;
             }
             resp
         }
@@ -596,21 +624,27 @@ fn encoded_frames(
     stream
         .map(Some)
         .chain(futures::stream::once(std::future::ready(None)))
-        .map(move |item| match item {
-            Some(Ok(chunk)) => frames(&encoder.push(&chunk)),
-            Some(Err(e)) => {
-                failed = true;
-                frames(&encoder.fail(&e))
-            }
-            None if failed => Bytes::new(),
-            None => {
-                let events = encoder.finish();
-                if let Some(p) = pending.take()
-                    && let Ok(object) = serde_json::to_value(encoder.response())
-                {
-                    p.put(object, None);
+        .then(move |item| {
+            let (bytes, store) = match item {
+                Some(Ok(chunk)) => (frames(&encoder.push(&chunk)), None),
+                Some(Err(e)) => {
+                    failed = true;
+                    (frames(&encoder.fail(&e)), None)
                 }
-                frames(&events)
+                None if failed => (Bytes::new(), None),
+                None => {
+                    let events = encoder.finish();
+                    let store = pending
+                        .take()
+                        .zip(serde_json::to_value(encoder.response()).ok());
+                    (frames(&events), store)
+                }
+            };
+            async move {
+                if let Some((p, object)) = store {
+                    p.put(object, None).await;
+                }
+                bytes
             }
         })
 }
@@ -642,19 +676,36 @@ fn native_frames(
     native_deployment: Option<String>,
 ) -> impl futures::Stream<Item = Bytes> + Send {
     let mut last_sequence: u64 = 0;
-    stream.map(move |item| match item {
+    stream.then(move |item| {
+        let (bytes, store) = native_event(item, &mut last_sequence, &mut pending);
+        let native_deployment = native_deployment.clone();
+        async move {
+            if let Some((p, response)) = store {
+                p.put(response, native_deployment).await;
+            }
+            bytes
+        }
+    })
+}
+
+/// One upstream event as the client's frame, and what to store before it goes out.
+fn native_event(
+    item: Result<NativeFrame, Error>,
+    last_sequence: &mut u64,
+    pending: &mut Option<Pending>,
+) -> (Bytes, Option<(Pending, Value)>) {
+    match item {
         Ok(frame) => {
             let event = frame.event;
             if let Some(n) = event.data.get("sequence_number").and_then(Value::as_u64) {
-                last_sequence = n;
+                *last_sequence = n;
             }
-            if event.is_terminal()
-                && let Some(p) = pending.take()
-                && let Some(response) = event.data.get("response")
-            {
-                p.put(response.clone(), native_deployment.clone());
-            }
-            native_frame(&event.name, &event.data)
+            let store = if event.is_terminal() {
+                pending.take().zip(event.data.get("response").cloned())
+            } else {
+                None
+            };
+            (native_frame(&event.name, &event.data), store)
         }
         Err(e) => {
             let data = json!({
@@ -664,9 +715,9 @@ fn native_frames(
                 "param": e.param,
                 "sequence_number": last_sequence.saturating_add(1),
             });
-            native_frame("error", &data)
+            (native_frame("error", &data), None)
         }
-    })
+    }
 }
 
 fn native_frame(name: &str, data: &Value) -> Bytes {

@@ -9,6 +9,7 @@
 //! and every call answers [`StoreError::Unavailable`] until it has run.
 
 mod records;
+mod responses;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -21,13 +22,21 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
 
 pub use records::{KeyRecord, SpendRow, TeamRecord, UserRecord};
+pub use responses::{Presence, ResponseRow};
 
 /// The schema, embedded: a binary needs no migrations folder beside it.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "keys teams users spend",
-    include_str!("../../migrations/0001_keys_teams_users_spend.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "keys teams users spend",
+        include_str!("../../migrations/0001_keys_teams_users_spend.sql"),
+    ),
+    (
+        2,
+        "responses",
+        include_str!("../../migrations/0002_responses.sql"),
+    ),
+];
 
 /// Longest wait between two tries to reach the database.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);

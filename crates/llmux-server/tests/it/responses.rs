@@ -354,6 +354,128 @@ async fn stored_responses_can_be_read_listed_and_deleted() {
     assert_eq!(sent[0]["previous_response_id"], "resp_made_upstream");
 }
 
+/// A scratch directory for one test's database, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("llmux-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn with_database(db: &std::path::Path) -> Gateway {
+    let url = format!("sqlite://{}", db.display());
+    let config = config().replace(
+        "general_settings:\n",
+        &format!("general_settings:\n  database_url: \"{url}\"\n"),
+    );
+    let gw = Gateway::start(&config).await;
+    let keys = gw.state.keys.as_ref().expect("a database");
+    assert!(
+        keys.store()
+            .wait_ready(std::time::Duration::from_secs(10))
+            .await
+    );
+    gw
+}
+
+#[tokio::test]
+async fn with_a_database_stored_responses_outlive_a_restart() {
+    let scratch = Scratch::new("responses-db");
+    let db = scratch.0.join("llmux.db");
+    let first_gw = with_database(&db).await;
+    let first = post(
+        &first_gw,
+        &json!({"model": "claude", "input": "Weather in Paris?", "tools": [weather_tool()]}),
+    )
+    .await
+    .ok_json();
+    let id = first["id"].as_str().unwrap().to_owned();
+    let call = first["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "function_call")
+        .unwrap_or_else(|| panic!("{first}"))
+        .clone();
+    let streamed = post(
+        &first_gw,
+        &json!({"model": "claude", "input": "Say hello", "stream": true}),
+    )
+    .await;
+    let streamed_id = events(&streamed).last().unwrap()["response"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(first_gw);
+
+    // A new process's memory is empty: the database has both turns.
+    let gw = with_database(&db).await;
+    let got = get(&gw, &format!("/v1/responses/{id}")).await.ok_json();
+    assert_eq!(got, first);
+    let got = get(&gw, &format!("/v1/responses/{streamed_id}"))
+        .await
+        .ok_json();
+    assert_eq!(got["output"][0]["content"][0]["text"], HELLO);
+    let items = get(&gw, &format!("/v1/responses/{id}/input_items"))
+        .await
+        .ok_json();
+    assert_eq!(items["data"][0]["content"], "Weather in Paris?");
+
+    // The bridged follow-up replays the first turn from the database.
+    let second = post(
+        &gw,
+        &json!({"model": "claude", "previous_response_id": id, "tools": [weather_tool()],
+                "input": [{"type": "function_call_output", "call_id": call["call_id"],
+                           "output": "18C"}]}),
+    )
+    .await
+    .ok_json();
+    assert_eq!(second["previous_response_id"], id.as_str());
+    let sent = upstream_bodies(&gw, "/claude/v1/messages");
+    let messages = &sent.last().unwrap()["messages"];
+    assert_eq!(messages[0]["content"][0]["text"], "Weather in Paris?");
+    assert!(
+        messages[1]["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["type"] == "tool_use" && b["id"] == call["call_id"]),
+        "{messages}"
+    );
+    assert_eq!(messages[2]["content"][0]["type"], "tool_result");
+
+    // Deleted: gone for the next process too.
+    let deleted = send(
+        gw.http
+            .delete(gw.url(&format!("/v1/responses/{id}")))
+            .bearer_auth(MASTER_KEY),
+    )
+    .await;
+    assert_eq!(deleted.ok_json()["deleted"], true);
+    drop(gw);
+    let gw = with_database(&db).await;
+    assert_eq!(get(&gw, &format!("/v1/responses/{id}")).await.status, 404);
+    // The later turn still holds it as history.
+    let second_id = second["id"].as_str().unwrap();
+    assert_eq!(
+        get(&gw, &format!("/v1/responses/{second_id}")).await.status,
+        200
+    );
+    let keys = gw.state.keys.as_ref().unwrap();
+    assert_eq!(gw.state.responses.db_write_failures(), 0);
+    assert_eq!(keys.store().auth_reads(), 0);
+}
+
 #[tokio::test]
 async fn store_false_keeps_nothing_and_keys_are_checked() {
     let gw = Gateway::start(&config()).await;
@@ -472,6 +594,45 @@ async fn a_bridged_conversation_continued_on_a_native_model_is_sent_whole() {
     assert_eq!(input[1]["content"][0]["text"], HELLO);
     assert_eq!(input[2]["content"], "And again?");
     assert!(input.iter().all(|i| i.get("id").is_none()), "{sent}");
+}
+
+#[tokio::test]
+async fn a_native_stream_that_is_cut_bad_or_stalled_ends_with_an_error_event() {
+    let gw = Gateway::start(&native_faults_config()).await;
+    for model in ["cut-clean", "cut-abort", "bad-event", "stalled"] {
+        let reply = post(&gw, &json!({"model": model, "input": "x", "stream": true})).await;
+        let events = events(&reply);
+        let last = events.last().unwrap();
+        assert_eq!(last["type"], "error", "{model}: {events:?}");
+        assert!(last["message"].is_string(), "{model}: {last}");
+        assert!(
+            events.iter().all(|e| e["type"] != "response.completed"),
+            "{model} must not look complete: {events:?}"
+        );
+        // Nothing half-done is stored.
+        let got = get(&gw, "/v1/responses/resp_mock01").await;
+        assert_eq!(got.status, 404, "{model}: {}", got.text());
+    }
+}
+
+/// OpenAI-native deployments whose Responses streams end early, break, or stall past
+/// `stream_timeout`.
+fn native_faults_config() -> String {
+    let model = |name: &str, control: &str| {
+        format!(
+            "  - model_name: {name}\n    litellm_params:\n      model: openai/gpt-4o-mini\n      \
+             api_base: \"{{mock}}/{control}/v1\"\n      api_key: {UPSTREAM_KEY}\n      \
+             stream_timeout: 0.3\n"
+        )
+    };
+    format!(
+        "general_settings:\n  master_key: {MASTER_KEY}\nmodel_list:\n{}{}{}{}router_settings:\n  \
+         num_retries: 0\n",
+        model("cut-clean", "cut_stream"),
+        model("cut-abort", "break_stream"),
+        model("bad-event", "bad_event"),
+        model("stalled", "stall_stream/3000"),
+    )
 }
 
 #[tokio::test]
