@@ -398,7 +398,7 @@ impl Client {
             Wire::Built(r) => r,
             Wire::Deferred(build) => {
                 let token = bearer_token(dep).await?;
-                build(&dep.target(token.as_deref()))?
+                build(&dep.target(crate::secret::expose_opt(&token)))?
             }
         };
         if let Some(auth) = &dep.credentials {
@@ -584,7 +584,7 @@ fn now() -> u64 {
 }
 
 /// The bearer token the deployment's credential source mints, if any.
-async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
+async fn bearer_token(dep: &Deployment) -> Result<Option<crate::Secret>, Error> {
     match &dep.credentials {
         Some(auth) => auth.bearer_token().await,
         None => Ok(None),
