@@ -550,8 +550,11 @@ fn via_responses(dep: &Deployment) -> bool {
     chat_bridge::chat_goes_to_responses(dep.provider, mode)
 }
 
-fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
-    o.timeout
+/// A streamed attempt's timeout: the request's `stream_timeout`, else its `timeout`,
+/// else the deployment's (`stream_timeout`, then `timeout`).
+pub(crate) fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
+    o.stream_timeout
+        .or(o.timeout)
         .or(dep.stream_timeout)
         .or(dep.timeout)
         .unwrap_or(DEFAULT_TIMEOUT)

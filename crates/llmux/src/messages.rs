@@ -89,10 +89,7 @@ impl Client {
             &client_headers,
         )?;
         let timeout = if stream {
-            o.timeout
-                .or(dep.stream_timeout)
-                .or(dep.timeout)
-                .unwrap_or(DEFAULT_TIMEOUT)
+            crate::client::stream_timeout(dep, o)
         } else {
             o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
         };
