@@ -2,8 +2,7 @@
 
 use axum::http::HeaderMap;
 use llmux::router::Identity;
-use llmux::{Error, ErrorKind};
-use subtle::ConstantTimeEq;
+use llmux::{Error, ErrorKind, Secret};
 
 /// The key a client sent: `Authorization: Bearer`, `x-litellm-api-key`, `api-key`
 /// (Azure clients) or `x-api-key` (Anthropic clients).
@@ -32,7 +31,7 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
 /// `virtual_keys` (by its sha256 only; the key hook decides whether it is let in), or a
 /// 401. Open when no master key is configured, as LiteLLM.
 pub(crate) fn identify(
-    master_key: Option<&str>,
+    master_key: Option<&Secret>,
     virtual_keys: bool,
     headers: &HeaderMap,
 ) -> Result<Identity, Error> {
@@ -40,7 +39,7 @@ pub(crate) fn identify(
         return Ok(Identity::Open);
     };
     match presented_key(headers) {
-        Some(key) if bool::from(key.as_bytes().ct_eq(master.as_bytes())) => Ok(Identity::MasterKey),
+        Some(key) if master.ct_eq_str(key) => Ok(Identity::MasterKey),
         Some(key) if virtual_keys && !key.is_empty() => Ok(Identity::VirtualKey {
             token: crate::keys::token::hash(key),
         }),
@@ -50,7 +49,7 @@ pub(crate) fn identify(
 
 /// Checks the request's key against the master key (constant time). `Ok` when no
 /// master key is configured, as LiteLLM.
-pub(crate) fn check(master_key: Option<&str>, headers: &HeaderMap) -> Result<(), Error> {
+pub(crate) fn check(master_key: Option<&Secret>, headers: &HeaderMap) -> Result<(), Error> {
     let Some(master) = master_key else {
         return Ok(());
     };
@@ -59,7 +58,7 @@ pub(crate) fn check(master_key: Option<&str>, headers: &HeaderMap) -> Result<(),
             ErrorKind::ProxyAuthentication,
             "Authentication Error, No api key passed in.",
         )),
-        Some(key) if bool::from(key.as_bytes().ct_eq(master.as_bytes())) => Ok(()),
+        Some(key) if master.ct_eq_str(key) => Ok(()),
         Some(_) => Err(Error::new(
             ErrorKind::ProxyAuthentication,
             "Authentication Error, Invalid proxy server token passed. Unable to find token in cache or \
@@ -80,7 +79,8 @@ mod tests {
 
     #[test]
     fn accepts_each_litellm_header() {
-        let key = Some("sk-master");
+        let master = Secret::from("sk-master");
+        let key = Some(&master);
         assert!(check(key, &headers("authorization", "Bearer sk-master")).is_ok());
         assert!(check(key, &headers("x-litellm-api-key", "sk-master")).is_ok());
         assert!(check(key, &headers("api-key", "sk-master")).is_ok());
@@ -89,10 +89,11 @@ mod tests {
 
     #[test]
     fn rejects_wrong_and_missing_keys_with_401() {
-        let e = check(Some("sk-master"), &headers("authorization", "Bearer nope")).unwrap_err();
+        let master = Secret::from("sk-master");
+        let e = check(Some(&master), &headers("authorization", "Bearer nope")).unwrap_err();
         assert_eq!(e.status.as_u16(), 401);
         assert_eq!(e.openai_body()["error"]["type"], "auth_error");
-        assert!(check(Some("sk-master"), &HeaderMap::new()).is_err());
+        assert!(check(Some(&master), &HeaderMap::new()).is_err());
         assert!(check(None, &HeaderMap::new()).is_ok());
     }
 }

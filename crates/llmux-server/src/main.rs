@@ -89,7 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if config
         .general_settings
         .master_key
-        .as_deref()
+        .as_ref()
         .is_some_and(|k| !k.is_empty())
         && llmux_server::keys::setup::database_url(&config, &|n| std::env::var(n).ok()).is_none()
     {

@@ -85,6 +85,6 @@ pub fn load_config(
     );
     let values = Arc::new(values);
     Ok(Config::from_path_with_env(path, &|n| {
-        values.get(n).cloned()
+        values.get(n).map(|v| v.expose().to_owned())
     })?)
 }

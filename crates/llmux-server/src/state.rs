@@ -32,7 +32,7 @@ pub const ROUTER_KEYS_IN_LITELLM_SETTINGS: &[&str] = &[
 /// Everything a request handler needs, shared by all of them.
 pub struct AppState {
     pub router: Router,
-    pub master_key: Option<String>,
+    pub master_key: Option<llmux::Secret>,
     pub max_request_bytes: usize,
     /// The response cache (`litellm_settings.cache`), also one of the router's hooks.
     pub cache: Option<Arc<ResponseCache>>,
@@ -48,11 +48,11 @@ pub struct AppState {
 }
 
 impl std::fmt::Debug for AppState {
-    // The master key stays out of logs (llmux::redact); deployments redact their own.
+    // The master key is a `Secret`; deployments redact their own.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("router", &self.router)
-            .field("master_key", &llmux::redact::Redacted(&self.master_key))
+            .field("master_key", &self.master_key)
             .field("max_request_bytes", &self.max_request_bytes)
             .finish_non_exhaustive()
     }
@@ -142,7 +142,7 @@ impl AppState {
                 .general_settings
                 .master_key
                 .clone()
-                .filter(|k| !k.is_empty()),
+                .and_then(llmux::Secret::non_empty),
             max_request_bytes: (mb * 1024.0 * 1024.0) as usize,
             cache,
             // With the tenancy database, stored responses are shared through it too.
@@ -334,4 +334,46 @@ pub fn router_settings(config: &Config) -> Result<RouterSettings, StartupError> 
     s.allowed_fails = s.allowed_fails.or(from_ls.allowed_fails);
     s.max_fallbacks = s.max_fallbacks.or(from_ls.max_fallbacks);
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gateway's state holds the master key and, through the router, every
+    /// deployment's keys and credential sources: its `Debug` shows none of them.
+    #[test]
+    fn the_state_debug_shows_no_secret() {
+        const SECRETS: [&str; 5] = [
+            "sk-master-5e5e",
+            "sk-upstream-1a1a",
+            "sk-from-env-2b2b",
+            "azure-client-secret-3c3c",
+            "aws-secret-4d4d",
+        ];
+        let yaml = format!(
+            r#"
+model_list:
+  - model_name: a
+    litellm_params: {{model: openai/gpt-4o-mini, api_key: {}}}
+  - model_name: b
+    litellm_params: {{model: openai/gpt-4o-mini, api_key: os.environ/UPSTREAM}}
+  - model_name: c
+    litellm_params: {{model: azure/dep, api_base: "https://x.example", tenant_id: t, client_id: c, client_secret: {}}}
+  - model_name: d
+    litellm_params: {{model: bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0, aws_access_key_id: AKID, aws_secret_access_key: {}}}
+general_settings: {{master_key: {}}}
+"#,
+            SECRETS[1], SECRETS[3], SECRETS[4], SECRETS[0]
+        );
+        let env = |name: &str| (name == "UPSTREAM").then(|| SECRETS[2].to_owned());
+        let config = Config::from_yaml_str(&yaml, &env).unwrap();
+        let state = AppState::from_config(&config, &env).unwrap();
+        assert!(state.master_key.as_ref().is_some_and(|k| *k == SECRETS[0]));
+        let debug = format!("{state:?} {config:?}");
+        assert!(debug.contains("Deployment"), "{debug}");
+        for secret in SECRETS {
+            assert!(!debug.contains(secret), "shows {secret}: {debug}");
+        }
+    }
 }

@@ -398,7 +398,7 @@ impl Client {
             Wire::Built(r) => r,
             Wire::Deferred(build) => {
                 let token = bearer_token(dep).await?;
-                build(&dep.target(token.as_deref()))?
+                build(&dep.target(crate::secret::expose_opt(&token)))?
             }
         };
         if let Some(auth) = &dep.credentials {
@@ -550,8 +550,11 @@ fn via_responses(dep: &Deployment) -> bool {
     chat_bridge::chat_goes_to_responses(dep.provider, mode)
 }
 
-fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
-    o.timeout
+/// A streamed attempt's timeout: the request's `stream_timeout`, else its `timeout`,
+/// else the deployment's (`stream_timeout`, then `timeout`).
+pub(crate) fn stream_timeout(dep: &Deployment, o: &RequestOverrides) -> Duration {
+    o.stream_timeout
+        .or(o.timeout)
         .or(dep.stream_timeout)
         .or(dep.timeout)
         .unwrap_or(DEFAULT_TIMEOUT)
@@ -584,7 +587,7 @@ fn now() -> u64 {
 }
 
 /// The bearer token the deployment's credential source mints, if any.
-async fn bearer_token(dep: &Deployment) -> Result<Option<String>, Error> {
+async fn bearer_token(dep: &Deployment) -> Result<Option<crate::Secret>, Error> {
     match &dep.credentials {
         Some(auth) => auth.bearer_token().await,
         None => Ok(None),

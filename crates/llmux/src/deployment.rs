@@ -6,7 +6,19 @@ use llmux_providers::{Capabilities, ParamPolicy, Provider, Target, resolve_provi
 use llmux_registry::ModelInfo;
 use llmux_types::Error;
 
-use crate::{CallOptions, MockResponse};
+use crate::{CallOptions, MockResponse, Secret};
+
+/// `litellm_params` that are credentials, read once by the credential sources
+/// ([`crate::credentials`]) and never by a provider adapter.
+pub const SECRET_PARAMS: &[&str] = &[
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_web_identity_token",
+    "client_secret",
+    "azure_client_secret",
+    "azure_password",
+    "vertex_credentials",
+];
 
 /// One callable deployment: provider, upstream model, credentials and limits.
 ///
@@ -18,10 +30,10 @@ pub struct Deployment {
     /// The model as the provider names it.
     pub model: String,
     pub api_base: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub api_version: Option<String>,
     pub organization: Option<String>,
-    pub azure_ad_token: Option<String>,
+    pub azure_ad_token: Option<Secret>,
     pub extra_headers: Vec<(String, String)>,
     pub timeout: Option<Duration>,
     pub stream_timeout: Option<Duration>,
@@ -39,17 +51,17 @@ pub struct Deployment {
 }
 
 impl std::fmt::Debug for Deployment {
-    // Keys, tokens and provider credentials stay out of logs (crate::redact).
+    // Keys are `Secret`s; headers and provider credentials stay out too (crate::redact).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::redact::{HeaderNames, KeysOnly, Redacted};
+        use crate::redact::{HeaderNames, KeysOnly};
         f.debug_struct("Deployment")
             .field("provider", &self.provider)
             .field("model", &self.model)
             .field("api_base", &self.api_base)
-            .field("api_key", &Redacted(&self.api_key))
+            .field("api_key", &self.api_key)
             .field("api_version", &self.api_version)
             .field("organization", &self.organization)
-            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("azure_ad_token", &self.azure_ad_token)
             .field("extra_headers", &HeaderNames(&self.extra_headers))
             .field("timeout", &self.timeout)
             .field("stream_timeout", &self.stream_timeout)
@@ -123,9 +135,9 @@ impl Deployment {
         let api_key = opts
             .api_key
             .clone()
-            .or_else(|| from_env(provider.key_env()));
+            .or_else(|| from_env(provider.key_env()).map(Secret::from));
         let azure_ad_token = opts.azure_ad_token.clone().or_else(|| match provider {
-            Provider::Azure => from_env(&["AZURE_AD_TOKEN"]),
+            Provider::Azure => from_env(&["AZURE_AD_TOKEN"]).map(Secret::from),
             _ => None,
         });
         let mocked = opts.mock_response.is_some();
@@ -146,7 +158,7 @@ impl Deployment {
                 provider_params.insert("aws_bedrock_runtime_endpoint".into(), endpoint.into());
             }
             // A bearer token (api_key, AWS_BEARER_TOKEN_BEDROCK) replaces SigV4.
-            if api_key.as_deref().is_none_or(str::is_empty) {
+            if api_key.as_ref().is_none_or(Secret::is_empty) {
                 credentials = Some(std::sync::Arc::new(
                     crate::credentials::aws::SigV4Signer::from_params(
                         &opts.provider_params,
@@ -159,7 +171,7 @@ impl Deployment {
         }
         if provider == Provider::Azure
             && !mocked
-            && api_key.as_deref().is_none_or(str::is_empty)
+            && api_key.as_ref().is_none_or(Secret::is_empty)
             && azure_ad_token.is_none()
             && let Some(source) = crate::credentials::azure_ad::AzureAdTokenSource::from_params(
                 &opts.provider_params,
@@ -186,6 +198,11 @@ impl Deployment {
                 provider_params.insert("vertex_location".into(), location.into());
             }
             credentials = Some(std::sync::Arc::new(source));
+        }
+        // The credential sources above hold these now, as `Secret`s; no adapter reads
+        // them, so the deployment does not keep a plain copy.
+        for key in SECRET_PARAMS {
+            provider_params.remove(*key);
         }
         Ok(Self {
             provider,
@@ -224,10 +241,10 @@ impl Deployment {
             params: Some(&self.provider_params),
             model: &self.model,
             api_base: self.api_base.as_deref(),
-            api_key: self.api_key.as_deref(),
+            api_key: crate::secret::expose_opt(&self.api_key),
             api_version: self.api_version.as_deref(),
             organization: self.organization.as_deref(),
-            azure_ad_token: self.azure_ad_token.as_deref(),
+            azure_ad_token: crate::secret::expose_opt(&self.azure_ad_token),
             extra_headers: &self.extra_headers,
             max_output_tokens: self
                 .model_info
@@ -238,7 +255,7 @@ impl Deployment {
 
     /// Fails before any call when the provider needs a key and none was found.
     pub(crate) fn check_credentials(&self) -> Result<(), Error> {
-        if self.provider.key_required() && self.api_key.as_deref().is_none_or(str::is_empty) {
+        if self.provider.key_required() && self.api_key.as_ref().is_none_or(Secret::is_empty) {
             return Err(Error::new(
                 llmux_types::ErrorKind::Authentication,
                 format!(
@@ -287,7 +304,7 @@ mod tests {
         .unwrap();
         assert_eq!(d.provider.id(), "groq");
         assert_eq!(d.model, "llama-3.3-70b-versatile");
-        assert_eq!(d.api_key.as_deref(), Some("gsk-env"));
+        assert_eq!(crate::secret::expose_opt(&d.api_key), Some("gsk-env"));
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub mod redact;
 pub mod request_keys;
 mod responses;
 pub mod router;
+pub mod secret;
 pub mod secrets;
 mod shaping;
 mod stream;
@@ -75,6 +76,7 @@ pub use options::CallOptions;
 pub use request_keys::{RequestKeys, RequestOverrides};
 pub use responses::{NativeFrame, ResponsesAnswer, ResponsesPassthrough, chat_usage_of};
 pub use router::{CallContext, Routed, Router};
+pub use secret::Secret;
 pub use stream::{ChatStream, CompletionStream, EventStream};
 pub use tokens::count_text_tokens;
 pub use transport::Limits;
@@ -131,7 +133,8 @@ fn routers() -> &'static moka::sync::Cache<String, std::sync::Arc<Router>> {
 }
 
 /// Everything in `opts` that changes the deployment, as one string (kept in memory
-/// only, like the options themselves).
+/// only, like the options themselves). Keys are in it exposed: their `Debug` is the
+/// same for every key, and two keys must not share a router.
 fn cache_key(model: &str, o: &CallOptions) -> String {
     let json = |m: &serde_json::Map<String, serde_json::Value>| {
         serde_json::to_string(m).unwrap_or_default()
@@ -140,10 +143,10 @@ fn cache_key(model: &str, o: &CallOptions) -> String {
         &model,
         &o.custom_llm_provider,
         &o.api_base,
-        &o.api_key,
+        &secret::expose_opt(&o.api_key),
         &o.api_version,
         &o.organization,
-        &o.azure_ad_token,
+        &secret::expose_opt(&o.azure_ad_token),
         &o.timeout,
         &o.stream_timeout,
         &o.num_retries,
@@ -199,4 +202,24 @@ pub async fn embedding(
     opts: &CallOptions,
 ) -> Result<EmbeddingResponse, Error> {
     single(&req.model, opts).await?.embedding(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key's `Debug` is the same for every key: the free functions' cache must still
+    /// tell two keys apart, or a call would go out with another caller's key.
+    #[test]
+    fn options_that_differ_only_in_a_key_never_share_a_router() {
+        let with = |api_key: &str, token: &str| CallOptions {
+            api_key: Some(api_key.into()),
+            azure_ad_token: Some(token.into()),
+            ..CallOptions::default()
+        };
+        let key = |o: &CallOptions| cache_key("azure/dep", o);
+        assert_eq!(key(&with("sk-a", "t")), key(&with("sk-a", "t")));
+        assert_ne!(key(&with("sk-a", "t")), key(&with("sk-b", "t")));
+        assert_ne!(key(&with("sk-a", "t")), key(&with("sk-a", "u")));
+    }
 }

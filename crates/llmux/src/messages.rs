@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use llmux_providers::Provider;
-use llmux_providers::messages_api::{self, ClientHeaders, MessageStartRestamper};
+use llmux_providers::messages_api::{self, ClientHeaders, MessageStartRestamper, RelayCheck};
 use llmux_types::{Error, ErrorKind, JsonMap};
 use serde_json::Value;
 
@@ -89,10 +89,7 @@ impl Client {
             &client_headers,
         )?;
         let timeout = if stream {
-            o.timeout
-                .or(dep.stream_timeout)
-                .or(dep.timeout)
-                .unwrap_or(DEFAULT_TIMEOUT)
+            crate::client::stream_timeout(dep, o)
         } else {
             o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
         };
@@ -101,7 +98,9 @@ impl Client {
         let headers = llmux_providers::openai::passthrough_headers(response.headers());
         let value = if stream {
             let relay = Relay {
+                check: RelayCheck::new(),
                 restamper: response_model.map(MessageStartRestamper::new),
+                failed: None,
             };
             MessagesAnswer::Stream(EventStream::from_upstream(
                 dep.clone(),
@@ -159,33 +158,62 @@ impl Client {
     }
 }
 
-/// Relays an upstream SSE body piece by piece, restamping `message_start`'s model.
+/// Relays an upstream SSE body frame by frame as it came, restamping `message_start`'s
+/// model. Only complete frames go on (so the stream's event-size limit holds here too),
+/// each checked: a malformed event, or an end before `message_stop`, ends the relay
+/// with an error after the good frames, never with a stream that looks whole.
 struct Relay {
+    check: RelayCheck,
     restamper: Option<MessageStartRestamper>,
+    /// The fault found after the frames last returned.
+    failed: Option<Error>,
+}
+
+impl Relay {
+    fn pass(&mut self, frames: Vec<u8>, checked: Result<(), Error>) -> Result<Vec<Bytes>, Error> {
+        let mut out = Vec::with_capacity(1);
+        if !frames.is_empty() {
+            let frames = Bytes::from(frames);
+            out.push(match &mut self.restamper {
+                Some(r) => r.feed(frames),
+                None => frames,
+            });
+        }
+        if let Err(e) = checked {
+            // Nothing more comes: what the restamper still holds goes first.
+            out.extend(self.restamper.take().map(|mut r| r.finish()));
+            if out.iter().all(Bytes::is_empty) {
+                return Err(e);
+            }
+            self.failed = Some(e);
+        }
+        Ok(out)
+    }
 }
 
 impl Decode for Relay {
     type Item = Bytes;
 
     fn feed(&mut self, bytes: &[u8]) -> Result<Vec<Bytes>, Error> {
-        let piece = Bytes::copy_from_slice(bytes);
-        Ok(vec![match &mut self.restamper {
-            Some(r) => r.feed(piece),
-            None => piece,
-        }])
+        let mut frames = Vec::with_capacity(bytes.len());
+        let checked = self.check.feed(bytes, &mut frames);
+        self.pass(frames, checked)
     }
 
     fn finish(&mut self) -> Result<Vec<Bytes>, Error> {
-        Ok(self
-            .restamper
-            .as_mut()
-            .map(MessageStartRestamper::finish)
-            .into_iter()
-            .collect())
+        let mut frames = Vec::new();
+        let checked = self.check.finish(&mut frames);
+        let mut out = self.pass(frames, checked)?;
+        out.extend(self.restamper.take().map(|mut r| r.finish()));
+        Ok(out)
     }
 
     fn shape(&self, _dep: &Deployment, item: Bytes) -> Option<Bytes> {
         (!item.is_empty()).then_some(item)
+    }
+
+    fn take_error(&mut self) -> Option<Error> {
+        self.failed.take()
     }
 }
 

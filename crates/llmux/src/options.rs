@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::MockResponse;
+use crate::{MockResponse, Secret};
 
 /// Where and how to call, beyond the model string. Every field is optional; unset
 /// connection fields fall back to the provider's environment variables
@@ -11,10 +11,10 @@ use crate::MockResponse;
 pub struct CallOptions {
     pub custom_llm_provider: Option<String>,
     pub api_base: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub api_version: Option<String>,
     pub organization: Option<String>,
-    pub azure_ad_token: Option<String>,
+    pub azure_ad_token: Option<Secret>,
     /// Total time for a non-streamed call; time to first byte and between chunks for a stream.
     pub timeout: Option<Duration>,
     /// Overrides `timeout` for streams.
@@ -36,16 +36,16 @@ pub struct CallOptions {
 }
 
 impl std::fmt::Debug for CallOptions {
-    // Keys, tokens and provider credentials stay out of logs (crate::redact).
+    // Keys are `Secret`s; headers and provider credentials stay out too (crate::redact).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::redact::{HeaderNames, KeysOnly, Redacted};
+        use crate::redact::{HeaderNames, KeysOnly};
         f.debug_struct("CallOptions")
             .field("custom_llm_provider", &self.custom_llm_provider)
             .field("api_base", &self.api_base)
-            .field("api_key", &Redacted(&self.api_key))
+            .field("api_key", &self.api_key)
             .field("api_version", &self.api_version)
             .field("organization", &self.organization)
-            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("azure_ad_token", &self.azure_ad_token)
             .field("timeout", &self.timeout)
             .field("stream_timeout", &self.stream_timeout)
             .field("num_retries", &self.num_retries)

@@ -29,6 +29,10 @@ pub struct RequestOverrides {
     pub allowed_openai_params: Option<Vec<String>>,
     pub num_retries: Option<u32>,
     pub timeout: Option<Duration>,
+    /// `stream_timeout`: for a streamed request, it comes before every other timeout
+    /// (LiteLLM's `Router._get_stream_timeout` reads the call's kwargs first); a request
+    /// that does not stream ignores it, as LiteLLM's does.
+    pub stream_timeout: Option<Duration>,
     pub mock_response: Option<MockResponse>,
     /// The client's `metadata`: LiteLLM's, for logging and spend, never sent upstream.
     pub metadata: Option<Value>,
@@ -92,6 +96,7 @@ pub const KEYS: &[(&str, Disposition)] = &[
     ("max_retries", Disposition::Acted),
     ("timeout", Disposition::Acted),
     ("request_timeout", Disposition::Acted),
+    ("stream_timeout", Disposition::Acted),
     ("mock_response", Disposition::Acted),
     ("metadata", Disposition::Acted),
     ("litellm_metadata", Disposition::Acted),
@@ -246,6 +251,7 @@ impl RequestKeys {
                         Some(t) => Some(t),
                         None => take_secs(extra, "request_timeout")?,
                     },
+                    stream_timeout: take_secs(extra, "stream_timeout")?,
                     mock_response,
                     metadata,
                 },
@@ -421,11 +427,26 @@ mod tests {
     }
 
     #[test]
+    fn stream_timeout_is_a_per_request_stream_timeout_taken_out_of_the_body() {
+        let mut extra = map(json!({"stream_timeout": "0.25", "timeout": 9, "top_k": 3}));
+        let k = RequestKeys::take_from(&mut extra).unwrap();
+        assert_eq!(k.overrides.stream_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(k.overrides.timeout, Some(Duration::from_secs(9)));
+        assert_eq!(
+            extra.keys().collect::<Vec<_>>(),
+            vec!["top_k"],
+            "never forwarded"
+        );
+    }
+
+    #[test]
     fn bad_values_are_400s_naming_the_key() {
         for body in [
             json!({"num_retries": "many"}),
             json!({"timeout": 1e20}),
             json!({"timeout": -1}),
+            json!({"stream_timeout": 1e20}),
+            json!({"stream_timeout": "soon"}),
             json!({"mock_response": 12}),
             json!({"fallbacks": "x"}),
         ] {

@@ -130,6 +130,11 @@ pub(crate) trait Decode: Send + 'static {
     fn finish(&mut self) -> Result<Vec<Self::Item>, Error>;
     /// Shapes one event; `None` drops it.
     fn shape(&self, dep: &Deployment, item: Self::Item) -> Option<Self::Item>;
+    /// An error that ends the stream once the items already returned are sent (a
+    /// relay hands on the good part of a piece before its fault).
+    fn take_error(&mut self) -> Option<Error> {
+        None
+    }
 }
 
 /// Chat streams: the provider's decoder, then LiteLLM's shaping.
@@ -182,6 +187,10 @@ async fn next_event<D: Decode>(mut s: State<D>) -> Option<(Result<D::Item, Error
     loop {
         if let Some(item) = s.pending.pop_front() {
             return Some((Ok(item), s));
+        }
+        if let Some(e) = s.decoder.take_error() {
+            s.finished = true;
+            return Some((Err(e.with_model(s.dep.model.clone())), s));
         }
         if s.finished {
             return None;

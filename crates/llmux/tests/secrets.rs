@@ -148,11 +148,19 @@ async fn vault_kv2_with_a_token_reads_cached_and_falls_back_to_the_environment()
     ]);
     let m = manager("hashicorp_vault", env).await.unwrap();
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(
@@ -161,7 +169,11 @@ async fn vault_kv2_with_a_token_reads_cached_and_falls_back_to_the_environment()
         "the second read came from the cache"
     );
     assert_eq!(
-        m.get("ONLY_IN_ENV").await.unwrap().as_deref(),
+        m.get("ONLY_IN_ENV")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some("from-env")
     );
     assert_eq!(m.get("NOWHERE").await.unwrap(), None);
@@ -203,7 +215,11 @@ async fn vault_approle_logs_in_and_a_wrong_credential_names_its_setting() {
         .await
         .unwrap();
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     let e = manager("hashicorp_vault", approle("secret-id-WRONG"))
@@ -289,7 +305,11 @@ async fn aws_secrets_manager_signs_with_sigv4_and_a_wrong_key_names_its_setting(
         .await
         .unwrap();
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(m.get("MISSING").await.unwrap(), None);
@@ -357,7 +377,11 @@ async fn azure_key_vault_uses_client_credentials_and_a_wrong_secret_names_its_se
         .await
         .unwrap();
     assert_eq!(
-        m.get("openai-api-key").await.unwrap().as_deref(),
+        m.get("openai-api-key")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(m.get("other-key").await.unwrap(), None);
@@ -436,7 +460,11 @@ async fn google_secret_manager_reads_latest_versions_and_a_wrong_refresh_token_n
         .await
         .unwrap();
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(m.get("NOT_THERE").await.unwrap(), None);
@@ -459,7 +487,11 @@ async fn files_read_docker_and_kubernetes_secrets_without_their_trailing_newline
     settings.insert("secrets_dir".into(), json!(dir.display().to_string()));
     let m = SecretManager::from_settings(Some("files"), &settings, env_of(&[])).unwrap();
     assert_eq!(
-        m.get("OPENAI_API_KEY").await.unwrap().as_deref(),
+        m.get("OPENAI_API_KEY")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some(SECRET)
     );
     assert_eq!(
@@ -480,7 +512,14 @@ async fn files_read_docker_and_kubernetes_secrets_without_their_trailing_newline
 async fn the_default_is_the_environment_and_unknown_systems_are_refused() {
     let m = SecretManager::from_settings(None, &Map::new(), env_of(&[("K", "v".into())])).unwrap();
     assert_eq!(m.kind(), "environment");
-    assert_eq!(m.get("K").await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        m.get("K")
+            .await
+            .unwrap()
+            .as_ref()
+            .map(llmux::Secret::expose),
+        Some("v")
+    );
     let e = SecretManager::from_settings(Some("cyberark"), &Map::new(), env_of(&[])).unwrap_err();
     assert_eq!(e.setting, "general_settings.key_management_system");
     let e = SecretManager::from_settings(Some("hashicorp_vault"), &Map::new(), env_of(&[]))

@@ -23,6 +23,7 @@
 
 mod count;
 mod passthrough;
+mod relay_check;
 mod request;
 mod response;
 mod stream;
@@ -34,6 +35,7 @@ pub use passthrough::{
     TOKEN_COUNTING_BETA, anthropic_base, build_count_tokens_request, build_messages_request,
     parse_count_tokens, restamp_message,
 };
+pub use relay_check::RelayCheck;
 pub use request::{ChatTranslation, to_chat_request};
 pub use response::{from_chat_response, stop_reason, usage, usage_delta};
 pub use stream::{MessagesStreamEncoder, error_event, event_name, write_sse_event};

@@ -321,7 +321,7 @@ impl MessageStartRestamper {
 }
 
 /// Length of the first complete SSE frame (its blank-line terminator included).
-fn frame_end(buf: &[u8]) -> Option<usize> {
+pub(super) fn frame_end(buf: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < buf.len() {
         match buf[i] {

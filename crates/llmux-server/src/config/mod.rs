@@ -90,17 +90,17 @@ pub struct LitellmSettings {
 #[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct GeneralSettings {
     /// The admin key clients send as `Authorization: Bearer <master_key>`.
-    pub master_key: Option<String>,
+    pub master_key: Option<llmux::Secret>,
     /// Keys llmux does not support yet (listed by [`Config::unsupported_keys`]).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl std::fmt::Debug for GeneralSettings {
-    // The master key stays out of logs (llmux::redact).
+    // The master key is a `Secret`; `extra` may hold more (database_url): keys only.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GeneralSettings")
-            .field("master_key", &llmux::redact::Redacted(&self.master_key))
+            .field("master_key", &self.master_key)
             .field("extra", &llmux::redact::KeysOnly(&self.extra))
             .finish()
     }

@@ -59,7 +59,11 @@ fn oracle_config_loads() {
     assert_eq!(bedrock.litellm_params.api_key, None);
     assert_eq!(bedrock.litellm_params.extra["aws_region_name"], "us-east-1");
     assert_eq!(
-        config.general_settings.master_key.as_deref(),
+        config
+            .general_settings
+            .master_key
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some("sk-oracle-0123456789abcdef0123456789abcdef")
     );
     assert!(config.unsupported_keys().is_empty());
@@ -128,7 +132,14 @@ guardrails:
     let entry = &config.model_list[0];
     assert_eq!(entry.model_name, "gpt");
     assert_eq!(entry.litellm_params.model, "openai/gpt-4o");
-    assert_eq!(entry.litellm_params.api_key.as_deref(), Some("sk-1"));
+    assert_eq!(
+        entry
+            .litellm_params
+            .api_key
+            .as_ref()
+            .map(llmux::Secret::expose),
+        Some("sk-1")
+    );
     assert_eq!(
         entry.litellm_params.extra["extra_headers"],
         json!({"X-Tenant": "acme"})
@@ -169,7 +180,10 @@ model_list:
     ]);
     let config = Config::from_yaml_str(yaml, &env).unwrap();
     let params = &config.model_list[0].litellm_params;
-    assert_eq!(params.api_key.as_deref(), Some("sk-from-block"));
+    assert_eq!(
+        params.api_key.as_ref().map(llmux::Secret::expose),
+        Some("sk-from-block")
+    );
     assert_eq!(params.api_base.as_deref(), Some("http://real"));
     assert_eq!(params.organization.as_deref(), Some("8080"));
     // A block entry whose own reference is unset is not exported: the environment is used.
@@ -205,7 +219,13 @@ model_list:
 ";
     let config = parse(yaml);
     let params = &config.model_list[0].litellm_params;
-    assert_eq!((params.api_key.as_deref(), params.timeout), (None, None));
+    assert_eq!(
+        (
+            params.api_key.as_ref().map(llmux::Secret::expose),
+            params.timeout
+        ),
+        (None, None)
+    );
     assert_eq!(config.warnings().len(), 2);
     let warning = &config.warnings()[0];
     assert!(
@@ -319,7 +339,11 @@ fn include_merges_files_like_litellm() {
         .collect();
     assert_eq!(names, ["main-model", "extra-model", "nested-model"]);
     assert_eq!(
-        config.model_list[1].litellm_params.api_key.as_deref(),
+        config.model_list[1]
+            .litellm_params
+            .api_key
+            .as_ref()
+            .map(llmux::Secret::expose),
         Some("sk-extra")
     );
     // A mapping from an included file replaces the earlier one as a whole.
@@ -382,7 +406,10 @@ model_list:
     let config = parse(yaml);
     let b = &config.model_list[1].litellm_params;
     assert_eq!(
-        (b.model.as_str(), b.api_key.as_deref()),
+        (
+            b.model.as_str(),
+            b.api_key.as_ref().map(llmux::Secret::expose)
+        ),
         ("openai/gpt-4o", Some("sk-2"))
     );
 }

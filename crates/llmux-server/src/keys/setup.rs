@@ -47,8 +47,8 @@ pub fn key_auth(
     if config
         .general_settings
         .master_key
-        .as_deref()
-        .is_none_or(str::is_empty)
+        .as_ref()
+        .is_none_or(llmux::Secret::is_empty)
     {
         return Ok(None);
     }

@@ -603,7 +603,7 @@ fn secrets_of(d: &RouterDeployment) -> Vec<String> {
     let mut secrets: Vec<String> = [&d.deployment.api_key, &d.deployment.azure_ad_token]
         .into_iter()
         .flatten()
-        .cloned()
+        .map(|s| s.expose().to_owned())
         .collect();
     collect_secrets(
         &Value::Object(litellm_params_json(&d.entry.litellm_params)),

@@ -24,7 +24,7 @@ pub(crate) async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap)
 
 fn render(st: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
     if st.metrics_need_auth {
-        crate::auth::check(st.master_key.as_deref(), headers)?;
+        crate::auth::check(st.master_key.as_ref(), headers)?;
     }
     let Some((logging, sink)) = st
         .logging

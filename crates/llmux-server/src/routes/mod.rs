@@ -54,7 +54,7 @@ impl Call {
         virtual_keys: bool,
     ) -> Result<Self, ApiError> {
         let identity = match crate::auth::identify(
-            st.master_key.as_deref(),
+            st.master_key.as_ref(),
             st.keys.is_some() && virtual_keys,
             headers,
         ) {

@@ -190,14 +190,15 @@ pub(crate) fn litellm_params_json(lp: &LitellmParams) -> Map<String, Value> {
         }
     };
     put("api_base", lp.api_base.clone().map(Value::from));
-    put("api_key", lp.api_key.clone().map(Value::from));
+    let exposed = |s: &Option<llmux::Secret>| s.as_ref().map(|s| Value::from(s.expose()));
+    put("api_key", exposed(&lp.api_key));
     put("api_version", lp.api_version.clone().map(Value::from));
     put(
         "custom_llm_provider",
         lp.custom_llm_provider.clone().map(Value::from),
     );
     put("organization", lp.organization.clone().map(Value::from));
-    put("azure_ad_token", lp.azure_ad_token.clone().map(Value::from));
+    put("azure_ad_token", exposed(&lp.azure_ad_token));
     put("timeout", lp.timeout.map(Value::from));
     put("stream_timeout", lp.stream_timeout.map(Value::from));
     put("max_retries", lp.max_retries.map(Value::from));

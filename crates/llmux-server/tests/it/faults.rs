@@ -347,3 +347,157 @@ async fn anthropic_and_gemini_streams_broken_mid_way_end_with_an_error_event() {
         }
     }
 }
+
+/// `(event name, data)` of each frame of an Anthropic SSE body (a frame with no data,
+/// such as a keep-alive, is left out).
+fn anthropic_events(reply: &Reply) -> Vec<(String, Value)> {
+    reply
+        .text()
+        .split("\n\n")
+        .filter_map(|frame| {
+            let mut name = String::new();
+            let mut data = None;
+            for line in frame.lines() {
+                if let Some(n) = line.strip_prefix("event: ") {
+                    n.clone_into(&mut name);
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = Some(serde_json::from_str::<Value>(d).unwrap_or_else(|e| {
+                        panic!("the client got an event that is not JSON ({e}): {d:?}")
+                    }));
+                }
+            }
+            Some((name, data?))
+        })
+        .collect()
+}
+
+/// The stream faults on the native `/v1/messages` pass-through (an Anthropic
+/// deployment, its bytes relayed): a malformed event, a cut before `message_stop` and a
+/// stall past `stream_timeout` (the deployment's, or the request's `stream_timeout`)
+/// each end the relayed stream with an Anthropic `event: error`, after the events that
+/// came before the fault, and never with `message_stop`.
+#[tokio::test]
+async fn native_messages_streams_broken_mid_way_end_with_an_anthropic_error_event() {
+    for (fault, param, body_key, wants) in [
+        ("bad_event", "", None, "not JSON"),
+        ("cut_stream", "", None, "before message_stop"),
+        (
+            "stall_stream/5000",
+            "      stream_timeout: 0.3\n",
+            None,
+            "Timeout",
+        ),
+        ("stall_stream/5000", "", Some(0.3), "Timeout"),
+    ] {
+        let yaml = format!(
+            "model_list:\n  - model_name: claude-alias\n    litellm_params:\n      model: anthropic/claude-3-5-haiku-20241022\n      api_base: \"{{mock}}/{fault}\"\n      api_key: sk-x\n      num_retries: 0\n{param}"
+        );
+        let gw = Gateway::start(&yaml).await;
+        let mut body = json!({
+            "model": "claude-alias", "max_tokens": 64, "stream": true,
+            "messages": [{"role": "user", "content": "Say hello."}]
+        });
+        if let Some(secs) = body_key {
+            body["stream_timeout"] = json!(secs);
+        }
+        let started = Instant::now();
+
+        let reply = gw.post_json("/v1/messages", &body).await;
+
+        assert_eq!(reply.status, 200, "{fault}: {}", reply.text());
+        let events = anthropic_events(&reply);
+        let (last, err) = events.last().expect("some events");
+        assert_eq!(last, "error", "{fault}: {}", reply.text());
+        assert_eq!(err["type"], "error", "{fault}: {err}");
+        assert!(err["error"]["type"].is_string(), "{fault}: {err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.contains(wants), "{fault}: {message}");
+        assert!(
+            !events
+                .iter()
+                .any(|(n, _)| n == "message_stop" || n == "message_delta"),
+            "{fault}: a broken stream must not look complete: {}",
+            reply.text()
+        );
+        assert_eq!(events[0].0, "message_start", "{fault}");
+        assert_eq!(events[0].1["message"]["model"], "claude-alias", "restamped");
+        assert!(
+            events
+                .iter()
+                .any(|(_, d)| d["delta"]["text"].as_str().is_some_and(|t| !t.is_empty())),
+            "{fault}: what came before the fault is relayed: {}",
+            reply.text()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{fault}: ended at the fault, not when the upstream resumed"
+        );
+        assert_eq!(
+            events.iter().filter(|(n, _)| n == "error").count(),
+            1,
+            "{fault}: one error event, last"
+        );
+    }
+}
+
+/// A native `/v1/messages` stream that sends one endless line is cut at
+/// `max_upstream_event_size_mb` with an error event, not buffered without bound.
+#[tokio::test]
+async fn a_native_messages_stream_line_over_the_limit_ends_with_an_error_event() {
+    let yaml = format!(
+        "model_list:\n  - model_name: claude-alias\n    litellm_params:\n      model: anthropic/claude-3-5-haiku-20241022\n      api_base: \"{{mock}}/pad/256\"\n      api_key: sk-x\n      num_retries: 0\n{SMALL_LIMITS}"
+    );
+    let gw = Gateway::start(&yaml).await;
+    let body = json!({
+        "model": "claude-alias", "max_tokens": 64, "stream": true,
+        "messages": [{"role": "user", "content": "Say hello."}]
+    });
+
+    let reply = gw.post_json("/v1/messages", &body).await;
+
+    let events = anthropic_events(&reply);
+    let (last, err) = events.last().expect("some events");
+    assert_eq!(last, "error", "{}", reply.text());
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("general_settings.max_upstream_event_size_mb"),
+        "{err}"
+    );
+}
+
+/// `stream_timeout` in a request body is that request's stream timeout, as LiteLLM's
+/// router reads it (`Router._get_stream_timeout`: the call's kwargs first): a stream
+/// stalled past it ends with a timeout event although the deployment sets no stream
+/// timeout; a request that does not stream ignores it; the key never goes upstream.
+#[tokio::test]
+async fn a_stream_timeout_in_the_request_body_bounds_that_stream() {
+    let gw = Gateway::start(&one_model("{mock}/stall_stream/5000/v1", "")).await;
+    let mut body = stream_body();
+    body["stream_timeout"] = json!(0.3);
+    let started = Instant::now();
+
+    let reply = gw.chat(&body).await;
+
+    let err = assert_ends_with_an_error_event(&reply, "stall_stream");
+    assert_eq!(err["code"], "408", "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "ended at the request's stream timeout ({:?})",
+        started.elapsed()
+    );
+    let sent = gw.upstream()[0].json().unwrap();
+    assert!(
+        sent.get("stream_timeout").is_none(),
+        "not forwarded: {sent}"
+    );
+
+    let gw = Gateway::start(&one_model("{mock}/stall_body/300/v1", "")).await;
+    let mut body = chat_body("gpt-alias");
+    body["stream_timeout"] = json!(0.05);
+
+    let reply = gw.chat(&body).await;
+
+    assert_eq!(reply.status, 200, "not a stream: {}", reply.text());
+}

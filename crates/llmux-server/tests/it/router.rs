@@ -612,7 +612,7 @@ async fn no_litellm_request_key_vanishes() {
     let gw = Gateway::start(&config(&[entry("m", "a", "/a/v1", "")], "  num_retries: 0")).await;
     let value_for = |key: &str| match key {
         "num_retries" | "max_retries" | "max_fallbacks" => json!(0),
-        "timeout" | "request_timeout" | "mock_delay" => json!(5),
+        "timeout" | "request_timeout" | "stream_timeout" | "mock_delay" => json!(5),
         "fallbacks" | "tags" | "additional_drop_params" | "allowed_openai_params" => json!([]),
         "context_window_fallbacks" | "content_policy_fallbacks" => json!([]),
         "metadata" | "litellm_metadata" | "retry_policy" | "cache" => json!({}),

@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::Secret;
+
 /// One `model_list` entry: a deployment reachable under the alias `model_name`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ModelEntry {
@@ -32,7 +34,7 @@ pub struct LitellmParams {
     /// Base URL of the provider API.
     pub api_base: Option<String>,
     /// Provider API key.
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     /// API version (Azure).
     pub api_version: Option<String>,
     /// Overrides the provider taken from the `model` prefix.
@@ -40,7 +42,7 @@ pub struct LitellmParams {
     /// OpenAI organization.
     pub organization: Option<String>,
     /// Azure AD token.
-    pub azure_ad_token: Option<String>,
+    pub azure_ad_token: Option<Secret>,
     /// Request timeout in seconds.
     #[serde(default, deserialize_with = "lenient::opt_f64")]
     pub timeout: Option<f64>,
@@ -147,7 +149,7 @@ pub struct RouterSettings {
     pub redis_host: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub redis_port: Option<u64>,
-    pub redis_password: Option<String>,
+    pub redis_password: Option<Secret>,
     /// Keys the router does not act on (listed at start-up by the gateway).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -210,16 +212,16 @@ pub struct AllowedFailsPolicy {
 }
 
 impl std::fmt::Debug for LitellmParams {
-    // Keys and provider credentials (in `extra`) stay out of logs (crate::redact).
+    // Keys are `Secret`s; provider credentials (in `extra`) stay out too (crate::redact).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::redact::{KeysOnly, Redacted};
+        use crate::redact::KeysOnly;
         f.debug_struct("LitellmParams")
             .field("model", &self.model)
             .field("api_base", &self.api_base)
-            .field("api_key", &Redacted(&self.api_key))
+            .field("api_key", &self.api_key)
             .field("api_version", &self.api_version)
             .field("custom_llm_provider", &self.custom_llm_provider)
-            .field("azure_ad_token", &Redacted(&self.azure_ad_token))
+            .field("azure_ad_token", &self.azure_ad_token)
             .field("timeout", &self.timeout)
             .field("stream_timeout", &self.stream_timeout)
             .field("num_retries", &self.num_retries)
@@ -231,13 +233,13 @@ impl std::fmt::Debug for LitellmParams {
 impl std::fmt::Debug for RouterSettings {
     // The Redis password (alone or in `redis_url`) stays out of logs (crate::redact).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::redact::{KeysOnly, Redacted, UrlHost};
+        use crate::redact::{KeysOnly, UrlHost};
         f.debug_struct("RouterSettings")
             .field("routing_strategy", &self.routing_strategy)
             .field("redis_url", &UrlHost(&self.redis_url))
             .field("redis_host", &self.redis_host)
             .field("redis_port", &self.redis_port)
-            .field("redis_password", &Redacted(&self.redis_password))
+            .field("redis_password", &self.redis_password)
             .field("extra", &KeysOnly(&self.extra))
             .finish_non_exhaustive()
     }

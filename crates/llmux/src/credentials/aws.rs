@@ -37,6 +37,7 @@ use llmux_types::{Error, ErrorKind, JsonMap};
 
 use super::Authorize;
 use super::token_store::TokenStore;
+use crate::Secret;
 
 /// Lifetime asked of STS (its default).
 const ASSUME_ROLE_SECONDS: u64 = 3600;
@@ -44,19 +45,13 @@ const ASSUME_ROLE_SECONDS: u64 = 3600;
 const STS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A set of AWS keys.
-#[derive(Clone)]
+/// `Debug` shows the key id only: the rest are [`Secret`]s.
+#[derive(Clone, Debug)]
 pub struct AwsKeys {
+    /// Not a secret (AWS shows it in every signature), so logs may name it.
     pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-}
-
-impl std::fmt::Debug for AwsKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AwsKeys")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
 }
 
 /// Signs requests with SigV4 for one region and service.
@@ -128,8 +123,8 @@ impl SigV4Signer {
         let keys = match (param("aws_access_key_id"), param("aws_secret_access_key")) {
             (Some(id), Some(secret)) => Some(AwsKeys {
                 access_key_id: id,
-                secret_access_key: secret,
-                session_token: param("aws_session_token"),
+                secret_access_key: secret.into(),
+                session_token: param("aws_session_token").map(Secret::from),
             }),
             _ => match (
                 env_var("AWS_ACCESS_KEY_ID"),
@@ -137,8 +132,8 @@ impl SigV4Signer {
             ) {
                 (Some(id), Some(secret)) => Some(AwsKeys {
                     access_key_id: id,
-                    secret_access_key: secret,
-                    session_token: env_var("AWS_SESSION_TOKEN"),
+                    secret_access_key: secret.into(),
+                    session_token: env_var("AWS_SESSION_TOKEN").map(Secret::from),
                 }),
                 _ => {
                     let profile = param("aws_profile_name")
@@ -227,10 +222,12 @@ pub fn sign_request(
     time: SystemTime,
     req: &mut http::Request<Bytes>,
 ) -> Result<(), Error> {
+    // aws-credential-types keeps its own copy (redacted in its Debug, too) for the
+    // length of this signature.
     let identity: Identity = Credentials::new(
         &keys.access_key_id,
-        &keys.secret_access_key,
-        keys.session_token.clone(),
+        keys.secret_access_key.expose(),
+        keys.session_token.as_ref().map(|t| t.expose().to_owned()),
         None,
         "llmux",
     )
@@ -333,8 +330,8 @@ async fn assume_role(
     };
     let keys = AwsKeys {
         access_key_id: field("AccessKeyId")?,
-        secret_access_key: field("SecretAccessKey")?,
-        session_token: Some(field("SessionToken")?),
+        secret_access_key: field("SecretAccessKey")?.into(),
+        session_token: Some(field("SessionToken")?.into()),
     };
     let lifetime = xml_tag(&text, "Expiration")
         .and_then(|e| {
@@ -406,8 +403,8 @@ fn profile_keys(profile: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<A
         };
         Some(AwsKeys {
             access_key_id: get("aws_access_key_id")?,
-            secret_access_key: get("aws_secret_access_key")?,
-            session_token: get("aws_session_token"),
+            secret_access_key: get("aws_secret_access_key")?.into(),
+            session_token: get("aws_session_token").map(Secret::from),
         })
     };
     let config_section = if profile == "default" {
@@ -447,7 +444,7 @@ mod tests {
         AwsKeys {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
-            session_token: token.map(str::to_owned),
+            session_token: token.map(Secret::from),
         }
     }
 
@@ -523,7 +520,10 @@ mod tests {
         let s = SigV4Signer::from_params(&JsonMap::new(), &env, "us-east-1", "bedrock").unwrap();
         let k = keys(&s).unwrap();
         assert_eq!(
-            (k.access_key_id.as_str(), k.session_token.as_deref()),
+            (
+                k.access_key_id.as_str(),
+                crate::secret::expose_opt(&k.session_token)
+            ),
             ("AKWORK", Some("t1"))
         );
         let mut params = JsonMap::new();

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::Authorize;
 use super::token_store::TokenStore;
+use crate::Secret;
 
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 pub const COGNITIVE_SERVICES_SCOPE: &str = "https://cognitiveservices.azure.com/.default";
@@ -29,10 +30,10 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 pub struct AzureAdTokenSource {
     token_url: String,
     client_id: String,
-    client_secret: String,
+    client_secret: Secret,
     scope: String,
     http: reqwest::Client,
-    store: TokenStore<String>,
+    store: TokenStore<Secret>,
 }
 
 impl std::fmt::Debug for AzureAdTokenSource {
@@ -46,7 +47,7 @@ impl std::fmt::Debug for AzureAdTokenSource {
 
 #[derive(Deserialize)]
 struct TokenAnswer {
-    access_token: String,
+    access_token: Secret,
     expires_in: Option<serde_json::Value>,
 }
 
@@ -96,7 +97,7 @@ impl AzureAdTokenSource {
         Ok(Some(Self {
             token_url,
             client_id,
-            client_secret,
+            client_secret: client_secret.into(),
             scope: get("azure_scope", "AZURE_SCOPE")
                 .unwrap_or_else(|| COGNITIVE_SERVICES_SCOPE.to_owned()),
             http,
@@ -105,7 +106,7 @@ impl AzureAdTokenSource {
     }
 
     /// Replaces the token store (tests: a clock, a margin).
-    pub fn with_store(mut self, store: TokenStore<String>) -> Self {
+    pub fn with_store(mut self, store: TokenStore<Secret>) -> Self {
         self.store = store;
         self
     }
@@ -115,15 +116,15 @@ impl AzureAdTokenSource {
     }
 
     /// A valid token: cached, or one exchange.
-    pub async fn token(&self) -> Result<String, Error> {
+    pub async fn token(&self) -> Result<Secret, Error> {
         self.store.get(|| self.fetch()).await
     }
 
-    async fn fetch(&self) -> Result<(String, Duration), Error> {
+    async fn fetch(&self) -> Result<(Secret, Duration), Error> {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.as_str()),
+            ("client_secret", self.client_secret.expose()),
             ("scope", self.scope.as_str()),
         ];
         let body = form
@@ -180,7 +181,7 @@ impl AzureAdTokenSource {
 }
 
 impl Authorize for AzureAdTokenSource {
-    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<String>, Error>> {
+    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<Secret>, Error>> {
         Box::pin(async move { self.token().await.map(Some) })
     }
 }

@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::token_store::TokenStore;
+use crate::Secret;
 
 /// Google's OAuth2 token endpoint, used when the credentials name none.
 pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
@@ -100,7 +101,7 @@ pub struct GoogleTokenSource {
     project_id: Option<String>,
     http: reqwest::Client,
     /// The shared cached, single-flight store (see [`super::token_store`]).
-    store: TokenStore<String>,
+    store: TokenStore<Secret>,
 }
 
 /// How tokens are obtained.
@@ -112,8 +113,8 @@ enum Grant {
     },
     AuthorizedUser {
         client_id: String,
-        client_secret: String,
-        refresh_token: String,
+        client_secret: Secret,
+        refresh_token: Secret,
     },
 }
 
@@ -123,13 +124,13 @@ struct CredentialsFile {
     #[serde(rename = "type")]
     kind: Option<String>,
     client_email: Option<String>,
-    private_key: Option<String>,
+    private_key: Option<Secret>,
     private_key_id: Option<String>,
     token_uri: Option<String>,
     project_id: Option<String>,
     client_id: Option<String>,
-    client_secret: Option<String>,
-    refresh_token: Option<String>,
+    client_secret: Option<Secret>,
+    refresh_token: Option<Secret>,
     quota_project_id: Option<String>,
 }
 
@@ -144,7 +145,7 @@ struct JwtClaims<'a> {
 
 #[derive(Deserialize)]
 struct TokenAnswer {
-    access_token: String,
+    access_token: Secret,
     expires_in: Option<u64>,
 }
 
@@ -269,8 +270,8 @@ impl GoogleTokenSource {
         let grant = match kind {
             "service_account" => {
                 let client_email = required(file.client_email, "client_email")?;
-                let pem = required(file.private_key, "private_key")?;
-                let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
+                let pem = required_secret(file.private_key, "private_key")?;
+                let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).map_err(|e| {
                     config_error(format!(
                         "credentials private_key is not an RSA private key in PEM: {e}"
                     ))
@@ -283,8 +284,8 @@ impl GoogleTokenSource {
             }
             "authorized_user" => Grant::AuthorizedUser {
                 client_id: required(file.client_id, "client_id")?,
-                client_secret: required(file.client_secret, "client_secret")?,
-                refresh_token: required(file.refresh_token, "refresh_token")?,
+                client_secret: required_secret(file.client_secret, "client_secret")?,
+                refresh_token: required_secret(file.refresh_token, "refresh_token")?,
             },
             "" => {
                 return Err(config_error(
@@ -347,7 +348,7 @@ impl GoogleTokenSource {
     /// A valid access token: the cached one while more than the refresh margin of its
     /// lifetime is left, else a new one from the token endpoint (one fetch however many
     /// callers are waiting).
-    pub async fn token(&self) -> Result<String, Error> {
+    pub async fn token(&self) -> Result<Secret, Error> {
         self.store
             .get(|| async {
                 let answer = self.fetch().await?;
@@ -377,8 +378,8 @@ impl GoogleTokenSource {
             } => form_encode(&[
                 ("grant_type", "refresh_token"),
                 ("client_id", client_id),
-                ("client_secret", client_secret),
-                ("refresh_token", refresh_token),
+                ("client_secret", client_secret.expose()),
+                ("refresh_token", refresh_token.expose()),
             ]),
         };
         let response = self
@@ -531,6 +532,12 @@ pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
 fn required(field: Option<String>, name: &str) -> Result<String, Error> {
     field
         .filter(|v| !v.is_empty())
+        .ok_or_else(|| config_error(format!("credentials JSON has no `{name}`")))
+}
+
+fn required_secret(field: Option<Secret>, name: &str) -> Result<Secret, Error> {
+    field
+        .and_then(Secret::non_empty)
         .ok_or_else(|| config_error(format!("credentials JSON has no `{name}`")))
 }
 

@@ -21,6 +21,8 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use llmux_types::Error;
 
+use crate::Secret;
+
 pub mod aws;
 pub mod azure_ad;
 pub mod google;
@@ -30,7 +32,7 @@ pub mod token_store;
 pub trait Authorize: Send + Sync + std::fmt::Debug {
     /// A bearer token the adapter writes into its own header (`Target::bearer_token`),
     /// obtained before the request is built.
-    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<String>, Error>> {
+    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<Secret>, Error>> {
         Box::pin(async { Ok(None) })
     }
 
@@ -42,7 +44,7 @@ pub trait Authorize: Send + Sync + std::fmt::Debug {
 }
 
 impl Authorize for google::GoogleTokenSource {
-    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<String>, Error>> {
+    fn bearer_token(&self) -> BoxFuture<'_, Result<Option<Secret>, Error>> {
         Box::pin(async move { self.token().await.map(Some) })
     }
 }

@@ -279,7 +279,7 @@ fn stable_id(entry: &ModelEntry) -> String {
         entry.model_name.as_str(),
         lp.model.as_str(),
         lp.api_base.as_deref().unwrap_or(""),
-        lp.api_key.as_deref().unwrap_or(""),
+        crate::secret::expose_opt(&lp.api_key).unwrap_or(""),
         lp.api_version.as_deref().unwrap_or(""),
         lp.custom_llm_provider.as_deref().unwrap_or(""),
         lp.organization.as_deref().unwrap_or(""),

@@ -12,6 +12,8 @@ use aws_sigv4::sign::v4;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
+use crate::Secret;
+
 use super::{Env, SecretError, SecretSource, http_client, setting, transport_error};
 
 pub(super) struct AwsSource {
@@ -151,11 +153,11 @@ impl SecretSource for AwsSource {
         "aws_secret_manager"
     }
 
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
         Box::pin(async move {
             let (status, body) = self.get_secret_value(name).await?;
             if status.is_success() {
-                return Ok(body["SecretString"].as_str().map(str::to_owned));
+                return Ok(body["SecretString"].as_str().map(Secret::from));
             }
             let kind = error_type(&body);
             if kind == "ResourceNotFoundException" {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use crate::Secret;
+
 use super::{Env, SecretError, SecretSource, http_client, refused, setting, transport_error};
 
 pub(super) struct AzureSource {
@@ -16,9 +18,9 @@ pub(super) struct AzureSource {
     authority: String,
     tenant: String,
     client_id: String,
-    client_secret: String,
+    client_secret: Secret,
     http: reqwest::Client,
-    token: Mutex<Option<(String, Instant)>>,
+    token: Mutex<Option<(Secret, Instant)>>,
 }
 
 impl std::fmt::Debug for AzureSource {
@@ -45,13 +47,13 @@ impl AzureSource {
                 .to_owned(),
             tenant: need("AZURE_TENANT_ID")?,
             client_id: need("AZURE_CLIENT_ID")?,
-            client_secret: need("AZURE_CLIENT_SECRET")?,
+            client_secret: need("AZURE_CLIENT_SECRET")?.into(),
             http: http_client()?,
             token: Mutex::new(None),
         })
     }
 
-    async fn token(&self) -> Result<String, SecretError> {
+    async fn token(&self) -> Result<Secret, SecretError> {
         {
             let guard = self
                 .token
@@ -65,7 +67,7 @@ impl AzureSource {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.as_str()),
+            ("client_secret", self.client_secret.expose()),
             ("scope", "https://vault.azure.net/.default"),
         ];
         let body = crate::google_auth::form_encode(&form);
@@ -95,13 +97,19 @@ impl AzureSource {
             .map_err(|e| SecretError::new("AZURE_AUTHORITY_HOST", transport_error(&e)))?;
         let token = answer["access_token"]
             .as_str()
+            .map(Secret::from)
             .ok_or_else(|| {
                 SecretError::new("AZURE_AUTHORITY_HOST", "token answer has no access_token")
-            })?
-            .to_owned();
+            })?;
         let lifetime = answer["expires_in"].as_u64().unwrap_or(3600);
-        let until =
-            Instant::now() + Duration::from_secs(lifetime.saturating_sub(300).max(lifetime / 2));
+        // Capped at a day: a huge `expires_in` must not overflow the clock.
+        let lifetime = lifetime.min(86_400);
+        let now = Instant::now();
+        let until = now
+            .checked_add(Duration::from_secs(
+                lifetime.saturating_sub(300).max(lifetime / 2),
+            ))
+            .unwrap_or(now);
         *self
             .token
             .lock()
@@ -119,7 +127,7 @@ impl SecretSource for AzureSource {
         Box::pin(async move { self.token().await.map(drop) })
     }
 
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
         Box::pin(async move {
             let token = self.token().await?;
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -130,7 +138,7 @@ impl SecretSource for AzureSource {
             let resp = self
                 .http
                 .get(url)
-                .bearer_auth(token)
+                .bearer_auth(token.expose())
                 .send()
                 .await
                 .map_err(|e| SecretError::new("AZURE_KEY_VAULT_URI", transport_error(&e)))?;
@@ -156,7 +164,7 @@ impl SecretSource for AzureSource {
             let body: Value = super::json_of(resp)
                 .await
                 .map_err(|e| SecretError::new("AZURE_KEY_VAULT_URI", transport_error(&e)))?;
-            Ok(body["value"].as_str().map(str::to_owned))
+            Ok(body["value"].as_str().map(Secret::from))
         })
     }
 }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
+use crate::Secret;
+
 use super::{SecretError, SecretSource};
 
 #[derive(Debug)]
@@ -52,7 +54,7 @@ impl SecretSource for FileSource {
         "files"
     }
 
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
         Box::pin(async move {
             if !plain(name) {
                 return Ok(None);
@@ -72,7 +74,7 @@ impl SecretSource for FileSource {
                             .strip_suffix("\r\n")
                             .or_else(|| text.strip_suffix('\n'))
                             .unwrap_or(&text);
-                        return Ok(Some(value.to_owned()));
+                        return Ok(Some(Secret::from(value)));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {

@@ -11,6 +11,8 @@ use base64::Engine;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use crate::Secret;
+
 use super::{Env, SecretError, SecretSource, http_client, refused, setting, transport_error};
 use crate::google_auth::GoogleTokenSource;
 
@@ -59,7 +61,7 @@ impl GoogleSource {
         })
     }
 
-    async fn token(&self) -> Result<String, SecretError> {
+    async fn token(&self) -> Result<Secret, SecretError> {
         self.tokens.token().await.map_err(|e| {
             SecretError::new(
                 CREDENTIALS,
@@ -78,7 +80,7 @@ impl SecretSource for GoogleSource {
         Box::pin(async move { self.token().await.map(drop) })
     }
 
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
         Box::pin(async move {
             if !name
                 .chars()
@@ -94,7 +96,7 @@ impl SecretSource for GoogleSource {
             let resp = self
                 .http
                 .get(url)
-                .bearer_auth(token)
+                .bearer_auth(token.expose())
                 .send()
                 .await
                 .map_err(|e| {
@@ -130,12 +132,14 @@ impl SecretSource for GoogleSource {
                         format!("secret '{name}' is not base64"),
                     )
                 })?;
-            String::from_utf8(bytes).map(Some).map_err(|_| {
-                SecretError::new(
-                    "GOOGLE_SECRET_MANAGER_ENDPOINT",
-                    format!("secret '{name}' is not UTF-8"),
-                )
-            })
+            String::from_utf8(bytes)
+                .map(|s| Some(Secret::from(s)))
+                .map_err(|_| {
+                    SecretError::new(
+                        "GOOGLE_SECRET_MANAGER_ENDPOINT",
+                        format!("secret '{name}' is not UTF-8"),
+                    )
+                })
         })
     }
 }

@@ -28,6 +28,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
+use crate::Secret;
+
 /// How long a fetched value is reused (LiteLLM's `SECRET_MANAGER_REFRESH_INTERVAL`, a day).
 pub const SECRET_TTL: Duration = Duration::from_secs(86_400);
 
@@ -63,7 +65,7 @@ pub trait SecretSource: Send + Sync + std::fmt::Debug {
     }
 
     /// The secret `name`; `None` when the store does not hold it.
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>>;
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>>;
 }
 
 /// The environment: `NAME` is the variable.
@@ -81,8 +83,8 @@ impl SecretSource for EnvSource {
     fn kind(&self) -> &'static str {
         "environment"
     }
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
-        Box::pin(std::future::ready(Ok((self.env)(name))))
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
+        Box::pin(std::future::ready(Ok((self.env)(name).map(Secret::from))))
     }
 }
 
@@ -92,7 +94,7 @@ pub struct SecretManager {
     /// `key_management_settings.hosted_keys`: only these names go to the manager.
     hosted_keys: Option<Vec<String>>,
     env: Env,
-    cache: moka::sync::Cache<String, Arc<str>>,
+    cache: moka::sync::Cache<String, Secret>,
 }
 
 impl std::fmt::Debug for SecretManager {
@@ -191,9 +193,9 @@ impl SecretManager {
 
     /// The value of `name` (an `os.environ/NAME` reference): from the cache, the
     /// manager, else the environment.
-    pub async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+    pub async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
         if let Some(v) = self.cache.get(name) {
-            return Ok(Some(v.to_string()));
+            return Ok(Some(v));
         }
         let hosted = self
             .hosted_keys
@@ -204,9 +206,9 @@ impl SecretManager {
         } else {
             None
         };
-        let value = fetched.or_else(|| (self.env)(name));
+        let value = fetched.or_else(|| (self.env)(name).map(Secret::from));
         if let Some(v) = &value {
-            self.cache.insert(name.to_owned(), Arc::from(v.as_str()));
+            self.cache.insert(name.to_owned(), v.clone());
         }
         Ok(value)
     }

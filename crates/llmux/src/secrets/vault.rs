@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
+use crate::Secret;
+
 use super::{Env, SecretError, SecretSource, http_client, refused, setting, transport_error};
 
 enum Auth {
     Token,
     AppRole {
         role_id: String,
-        secret_id: String,
+        secret_id: Secret,
         mount: String,
     },
 }
@@ -28,7 +30,7 @@ pub(super) struct VaultSource {
     auth: Auth,
     http: reqwest::Client,
     /// The token, and until when it may be used.
-    token: Mutex<Option<(String, Option<Instant>)>>,
+    token: Mutex<Option<(Secret, Option<Instant>)>>,
 }
 
 impl std::fmt::Debug for VaultSource {
@@ -52,13 +54,13 @@ impl VaultSource {
             (_, Some(role_id), Some(secret_id)) => (
                 Auth::AppRole {
                     role_id,
-                    secret_id,
+                    secret_id: secret_id.into(),
                     mount: setting(env, "HCP_VAULT_APPROLE_MOUNT_PATH")
                         .unwrap_or_else(|| "approle".into()),
                 },
                 None,
             ),
-            (Some(token), _, _) => (Auth::Token, Some((token, None))),
+            (Some(token), _, _) => (Auth::Token, Some((Secret::from(token), None))),
             _ => {
                 return Err(SecretError::new(
                     "HCP_VAULT_TOKEN",
@@ -101,7 +103,7 @@ impl VaultSource {
         req
     }
 
-    fn cached_token(&self) -> Option<String> {
+    fn cached_token(&self) -> Option<Secret> {
         let guard = self
             .token
             .lock()
@@ -112,7 +114,7 @@ impl VaultSource {
             .map(|(t, _)| t.clone())
     }
 
-    async fn token(&self) -> Result<String, SecretError> {
+    async fn token(&self) -> Result<Secret, SecretError> {
         if let Some(t) = self.cached_token() {
             return Ok(t);
         }
@@ -128,7 +130,7 @@ impl VaultSource {
         let resp = self
             .request(reqwest::Method::POST, url, None)
             .header("content-type", "application/json")
-            .body(json!({"role_id": role_id, "secret_id": secret_id}).to_string())
+            .body(json!({"role_id": role_id, "secret_id": secret_id.expose()}).to_string())
             .send()
             .await
             .map_err(|e| {
@@ -158,18 +160,21 @@ impl VaultSource {
         })?;
         let token = body["auth"]["client_token"]
             .as_str()
+            .map(Secret::from)
             .ok_or_else(|| {
                 SecretError::new(
                     "HCP_VAULT_ADDR",
                     "AppRole login answer has no auth.client_token",
                 )
-            })?
-            .to_owned();
+            })?;
         // Renewed a minute before the lease ends (or at half of a short lease).
         let lease = body["auth"]["lease_duration"].as_u64().unwrap_or(0);
+        // A lease too long for the clock is renewed a day on, not overflowed.
         let until = (lease > 0).then(|| {
             let secs = if lease > 120 { lease - 60 } else { lease / 2 };
-            Instant::now() + Duration::from_secs(secs)
+            let now = Instant::now();
+            now.checked_add(Duration::from_secs(secs.min(86_400)))
+                .unwrap_or(now)
         });
         *self
             .token
@@ -201,7 +206,7 @@ impl SecretSource for VaultSource {
             let token = self.token().await?;
             let url = format!("{}/v1/auth/token/lookup-self", self.addr);
             let resp = self
-                .request(reqwest::Method::GET, url, Some(&token))
+                .request(reqwest::Method::GET, url, Some(token.expose()))
                 .send()
                 .await
                 .map_err(|e| SecretError::new("HCP_VAULT_ADDR", transport_error(&e)))?;
@@ -222,11 +227,15 @@ impl SecretSource for VaultSource {
         })
     }
 
-    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, SecretError>> {
+    fn fetch<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<Secret>, SecretError>> {
         Box::pin(async move {
             let token = self.token().await?;
             let resp = self
-                .request(reqwest::Method::GET, self.secret_url(name), Some(&token))
+                .request(
+                    reqwest::Method::GET,
+                    self.secret_url(name),
+                    Some(token.expose()),
+                )
                 .send()
                 .await
                 .map_err(|e| SecretError::new("HCP_VAULT_ADDR", transport_error(&e)))?;
@@ -249,7 +258,7 @@ impl SecretSource for VaultSource {
             let body: Value = super::json_of(resp)
                 .await
                 .map_err(|e| SecretError::new("HCP_VAULT_ADDR", transport_error(&e)))?;
-            Ok(body["data"]["data"]["key"].as_str().map(str::to_owned))
+            Ok(body["data"]["data"]["key"].as_str().map(Secret::from))
         })
     }
 }

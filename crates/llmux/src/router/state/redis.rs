@@ -76,7 +76,7 @@ impl RedisConfig {
             (Some(url), _) if !url.is_empty() => url.clone(),
             (_, Some(host)) if !host.is_empty() => {
                 let port = s.redis_port.unwrap_or(6379);
-                match s.redis_password.as_deref().filter(|p| !p.is_empty()) {
+                match crate::secret::expose_opt(&s.redis_password).filter(|p| !p.is_empty()) {
                     Some(pw) => format!("redis://:{pw}@{host}:{port}"),
                     None => format!("redis://{host}:{port}"),
                 }
