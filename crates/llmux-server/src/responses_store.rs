@@ -8,7 +8,9 @@
 //! belongs to the key that created it (its sha256), and any other key gets a 404.
 //!
 //! With the tenancy database (`crate::store`: SQLite, or PostgreSQL shared by several
-//! instances) every turn is also written there, and the database is what says whether a
+//! instances) every turn is also written there before its answer goes out, by one
+//! writer task that commits the turns of concurrent requests together (a group commit:
+//! one transaction per batch, not per request), and the database is what says whether a
 //! turn exists: a turn made on one instance is found on another, a turn deleted on one is
 //! gone on all, and turns outlive a restart. Memory then only spares a follow-up turn the
 //! reading of the earlier turns' content. A database that cannot be reached never fails
@@ -26,6 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use llmux::ResponseItem;
 use moka::sync::Cache;
 use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{Presence, ResponseRow, Store, StoreError};
 
@@ -39,6 +42,16 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_TURNS: usize = 1_000;
 /// How often expired turns are removed from the database.
 const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
+/// Turns waiting for the writer at most; beyond it a turn stays in memory only.
+const WRITE_QUEUE: usize = 10_000;
+/// Turns committed in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+/// A turn for the writer, and who waits for its commit.
+struct Write {
+    row: ResponseRow,
+    done: Option<oneshot::Sender<Result<(), String>>>,
+}
 
 /// One stored response.
 #[derive(Debug)]
@@ -144,6 +157,8 @@ pub struct ResponseStore {
     entries: Cache<String, Arc<StoredResponse>>,
     ttl: Duration,
     db: Option<Arc<Store>>,
+    /// The writer task's queue (there when `db` is).
+    writer: Option<mpsc::Sender<Write>>,
     /// Turns the database did not take when they were written.
     db_write_failures: AtomicU64,
     /// The last write failed (the next failure is not logged again).
@@ -187,17 +202,24 @@ impl ResponseStore {
                 .build(),
             ttl,
             db: None,
+            writer: None,
             db_write_failures: AtomicU64::new(0),
             failing: AtomicBool::new(false),
         }
     }
 
-    /// The same store, written through to `db`, which then says what exists. Inside a
-    /// Tokio runtime, a task removes expired turns from it every ten minutes.
+    /// The same store, written through to `db`, which then says what exists: its
+    /// writer task starts, and a task removes expired turns every ten minutes. Outside
+    /// a Tokio runtime (where no store can be opened) the store stays in memory.
     pub fn with_database(mut self, db: Arc<Store>) -> Self {
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(purge_expired(Arc::downgrade(&db)));
-        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("stored responses stay in memory: no runtime for their writer");
+            return self;
+        };
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        rt.spawn(write_batches(Arc::clone(&db), rx));
+        rt.spawn(purge_expired(Arc::downgrade(&db)));
+        self.writer = Some(tx);
         self.db = Some(db);
         self
     }
@@ -218,7 +240,9 @@ impl ResponseStore {
     pub async fn put(&self, stored: StoredResponse) {
         let stored = Arc::new(stored);
         self.entries.insert(stored.id.clone(), Arc::clone(&stored));
-        let Some(db) = &self.db else { return };
+        let (Some(db), Some(writer)) = (&self.db, &self.writer) else {
+            return;
+        };
         let now = now_ms();
         let Ok(input) = serde_json::to_string(&stored.input) else {
             return;
@@ -235,25 +259,31 @@ impl ResponseStore {
             created_at: now,
             expires_at: now.saturating_add(ttl_ms(self.ttl)),
         };
-        if db.connected() {
-            let outcome = tokio::time::timeout(WRITE_TIMEOUT, db.put_response(&row)).await;
-            match outcome {
-                Ok(Ok(())) => {
-                    if self.failing.swap(false, Ordering::Relaxed) {
-                        tracing::info!("stored responses reach the database again");
-                    }
-                }
-                Ok(Err(e)) => self.write_failed(&e.to_string()),
-                Err(_) => self.write_failed("timed out"),
-            }
-        } else {
-            // Down: the answer does not wait; one try in the background, which is also
-            // what tells the store the database is back.
+        // Down: the answer does not wait; the writer still tries (which is also what
+        // tells the store the database is back).
+        let wait = db.connected();
+        let (done, committed) = oneshot::channel();
+        let write = Write {
+            row,
+            done: wait.then_some(done),
+        };
+        if writer.try_send(write).is_err() {
+            self.write_failed("the writer's queue is full");
+            return;
+        }
+        if !wait {
             self.write_failed("database unreachable");
-            let db = Arc::clone(db);
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(WRITE_TIMEOUT, db.put_response(&row)).await;
-            });
+            return;
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, committed).await {
+            Ok(Ok(Ok(()))) => {
+                if self.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("stored responses reach the database again");
+                }
+            }
+            Ok(Ok(Err(e))) => self.write_failed(&e),
+            Ok(Err(_)) => self.write_failed("the writer stopped"),
+            Err(_) => self.write_failed("timed out"),
         }
     }
 
@@ -342,6 +372,20 @@ impl ResponseStore {
             self.entries.invalidate(id);
         }
         Ok(deleted)
+    }
+}
+
+/// Commits queued turns, as many together as are waiting, until the store is dropped.
+async fn write_batches(db: Arc<Store>, mut queue: mpsc::Receiver<Write>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let rows: Vec<&ResponseRow> = batch.iter().map(|w| &w.row).collect();
+        let outcome = db.put_responses(&rows).await.map_err(|e| e.to_string());
+        for write in batch.drain(..) {
+            if let Some(done) = write.done {
+                let _ = done.send(outcome.clone());
+            }
+        }
     }
 }
 

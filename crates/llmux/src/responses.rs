@@ -71,10 +71,7 @@ impl Client {
         body.insert("model".into(), Value::String(dep.model.clone()));
         let http_req = build_responses_request(dep.provider, &body, &dep.target(None))?;
         let timeout = if stream {
-            o.timeout
-                .or(dep.stream_timeout)
-                .or(dep.timeout)
-                .unwrap_or(DEFAULT_TIMEOUT)
+            crate::client::stream_timeout(dep, o)
         } else {
             o.timeout.or(dep.timeout).unwrap_or(DEFAULT_TIMEOUT)
         };

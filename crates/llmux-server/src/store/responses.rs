@@ -36,28 +36,31 @@ pub enum Presence {
 const INSERT: &str = "INSERT INTO llmux_responses (response_id, owner, conversation_id, previous_response_id, native_deployment, response, input, deleted, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (response_id) DO NOTHING";
 
 impl Store {
-    /// Writes a turn, and moves the expiry of its conversation's earlier turns to its
-    /// own, so a conversation lasts as long as its newest turn.
-    pub async fn put_response(&self, row: &ResponseRow) -> Result<()> {
+    /// Writes turns in one transaction, and moves the expiry of each one's
+    /// conversation's earlier turns to its own, so a conversation lasts as long as its
+    /// newest turn.
+    pub async fn put_responses(&self, rows: &[&ResponseRow]) -> Result<()> {
         self.check_ready()?;
         self.count(false);
         let mut tx = self.seen(self.pool.begin().await)?;
-        self.seen(
-            query(INSERT)
-                .bind(row.response_id.clone())
-                .bind(row.owner.clone())
-                .bind(row.conversation_id.clone())
-                .bind(row.previous_response_id.clone())
-                .bind(row.native_deployment.clone())
-                .bind(row.response.clone())
-                .bind(row.input.clone())
-                .bind(i64::from(row.deleted))
-                .bind(row.created_at)
-                .bind(row.expires_at)
-                .execute(&mut *tx)
-                .await,
-        )?;
-        if row.previous_response_id.is_some() {
+        for row in rows {
+            self.seen(
+                self.hot_query(INSERT)
+                    .bind(row.response_id.clone())
+                    .bind(row.owner.clone())
+                    .bind(row.conversation_id.clone())
+                    .bind(row.previous_response_id.clone())
+                    .bind(row.native_deployment.clone())
+                    .bind(row.response.clone())
+                    .bind(row.input.clone())
+                    .bind(i64::from(row.deleted))
+                    .bind(row.created_at)
+                    .bind(row.expires_at)
+                    .execute(&mut *tx)
+                    .await,
+            )?;
+        }
+        for row in rows.iter().filter(|r| r.previous_response_id.is_some()) {
             self.seen(
                 query(
                     "UPDATE llmux_responses SET expires_at = $1 WHERE conversation_id = $2 AND expires_at < $1",
