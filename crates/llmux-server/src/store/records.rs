@@ -265,6 +265,27 @@ pub(super) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
 
 pub(super) const INSERT_SPEND: &str = "INSERT INTO llmux_spend_logs (request_id, api_key, team_id, user_id, model, model_group, call_type, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (request_id) DO NOTHING";
 
+/// Columns of a spend-log row, as [`bind_spend`] binds them.
+const SPEND_COLUMNS: usize = 13;
+
+/// [`INSERT_SPEND`] for `rows` rows in one statement (their values bound in order by
+/// [`bind_spend`]).
+pub(super) fn insert_spend_sql(rows: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(240 + rows * SPEND_COLUMNS * 6);
+    sql.push_str("INSERT INTO llmux_spend_logs (request_id, api_key, team_id, user_id, model, model_group, call_type, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..SPEND_COLUMNS {
+            let sep = if col == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", row * SPEND_COLUMNS + col + 1);
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
+    sql
+}
+
 pub(super) fn bind_spend<'q>(q: Q<'q>, r: &SpendRow) -> Q<'q> {
     q.bind(r.request_id.clone())
         .bind(r.api_key.clone())
@@ -297,4 +318,30 @@ pub(super) fn spend_from_row(row: &AnyRow) -> Result<SpendRow> {
         start_time: get(row, "start_time")?,
         end_time: get(row, "end_time")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_insert_is_the_single_row_statement() {
+        assert_eq!(insert_spend_sql(1), INSERT_SPEND);
+    }
+
+    #[test]
+    fn multi_row_insert_numbers_its_parameters_in_order() {
+        let sql = insert_spend_sql(3);
+        assert!(
+            sql.contains(
+                "($14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26), ($27,"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("$39) ON CONFLICT (request_id) DO NOTHING"),
+            "{sql}"
+        );
+        assert!(!sql.contains("$40"));
+    }
 }
