@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{self, error::TryRecvError};
 
 use crate::store::{BudgetReset, SpendRow, Store, StoreError};
 
@@ -42,6 +43,8 @@ pub struct SpendStats {
 #[derive(Debug, Clone)]
 pub struct SpendWriter {
     tx: mpsc::Sender<SpendOp>,
+    /// Wakes the writer before its flush interval when a batch's worth is waiting.
+    full: Arc<Notify>,
     pub stats: Arc<SpendStats>,
 }
 
@@ -51,8 +54,15 @@ impl SpendWriter {
     pub fn start(store: Arc<Store>, max_buffered: usize) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let stats = Arc::new(SpendStats::default());
-        tokio::spawn(run(store, rx, stats.clone(), max_buffered.max(1)));
-        Self { tx, stats }
+        let full = Arc::new(Notify::new());
+        tokio::spawn(run(
+            store,
+            rx,
+            full.clone(),
+            stats.clone(),
+            max_buffered.max(1),
+        ));
+        Self { tx, full, stats }
     }
 
     /// Hands `op` to the writer without waiting.
@@ -60,6 +70,14 @@ impl SpendWriter {
         if self.tx.try_send(op).is_err() {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::error!("spend writer queue full: a spend row was not recorded");
+            return;
+        }
+        // The writer sleeps through its flush interval rather than waking for each row;
+        // a full batch waiting wakes it early. A wake-up missed in a race only means the
+        // batch waits for the end of the interval.
+        let waiting = CHANNEL.saturating_sub(self.tx.capacity());
+        if waiting > 0 && waiting % BATCH == 0 {
+            self.full.notify_one();
         }
     }
 
@@ -73,6 +91,7 @@ impl SpendWriter {
 async fn run(
     store: Arc<Store>,
     mut rx: mpsc::Receiver<SpendOp>,
+    full: Arc<Notify>,
     stats: Arc<SpendStats>,
     max_buffered: usize,
 ) {
@@ -81,24 +100,33 @@ async fn run(
     let mut backoff = Duration::from_millis(50);
     let mut closed = false;
     loop {
-        // Wait for work, then give the batch a moment to fill.
+        // Wait for work, then give the batch a moment to fill: asleep, so that the rows
+        // of a busy gateway do not wake this task one by one.
         if rows.is_empty() && resets.is_empty() {
             match rx.recv().await {
                 Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
                 None => return,
             }
         }
-        let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
+        if !closed && rows.len().saturating_add(rx.len()) < BATCH {
+            tokio::select! {
+                () = tokio::time::sleep(FLUSH_EVERY) => {}
+                () = full.notified() => {}
+            }
+        }
         while !closed && rows.len() < BATCH {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(op)) => take(op, &mut rows, &mut resets, &stats, max_buffered),
-                Ok(None) => closed = true,
-                Err(_) => break,
+            match rx.try_recv() {
+                Ok(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => closed = true,
             }
         }
         let n = rows.len().min(BATCH);
-        let batch: Vec<SpendRow> = rows.iter().take(n).cloned().collect();
-        match store.write_spend(&batch, &resets).await {
+        let written = {
+            let batch = &rows.make_contiguous()[..n];
+            store.write_spend(batch, &resets).await
+        };
+        match written {
             Ok(()) => {
                 rows.drain(..n);
                 resets.clear();
