@@ -504,7 +504,7 @@ impl Store {
             }
         } else {
             for chunk in rows.chunks(SPEND_CHUNK) {
-                let sql = records::insert_spend_sql(chunk.len());
+                let sql = records::insert_spend_sql(chunk.len(), self.backend != "sqlite");
                 let mut q = self.hot_query(&sql);
                 for r in chunk {
                     q = records::bind_spend(q, r);
