@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::sync::{Notify, oneshot};
 
 use crate::store::{BudgetReset, SpendRow, Store, StoreError};
 
@@ -27,6 +27,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub enum SpendOp {
     Row(SpendRow),
     Reset(BudgetReset),
+    /// Answered once everything handed over before it is written ([`SpendWriter::flush`]).
+    Flush(oneshot::Sender<()>),
 }
 
 /// Counters of the writer, shared with whoever asks (tests, readiness).
@@ -76,8 +78,18 @@ impl SpendWriter {
         // a full batch waiting wakes it early. A wake-up missed in a race only means the
         // batch waits for the end of the interval.
         let waiting = CHANNEL.saturating_sub(self.tx.capacity());
-        if waiting > 0 && waiting % BATCH == 0 {
+        if waiting > 0 && waiting.is_multiple_of(BATCH) {
             self.full.notify_one();
+        }
+    }
+
+    /// Waits until every row handed over before this call is written (at shutdown: the
+    /// runtime would otherwise drop the rows still waiting). While the database is away
+    /// it waits for it; the caller bounds the wait.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.tx.send(SpendOp::Flush(done)).await.is_ok() {
+            let _ = written.await;
         }
     }
 
@@ -97,6 +109,7 @@ async fn run(
 ) {
     let mut rows: VecDeque<SpendRow> = VecDeque::new();
     let mut resets: Vec<BudgetReset> = Vec::new();
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     let mut backoff = Duration::from_millis(50);
     let mut closed = false;
     loop {
@@ -104,11 +117,18 @@ async fn run(
         // of a busy gateway do not wake this task one by one.
         if rows.is_empty() && resets.is_empty() {
             match rx.recv().await {
-                Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                Some(op) => take(
+                    op,
+                    &mut rows,
+                    &mut resets,
+                    &mut flushes,
+                    &stats,
+                    max_buffered,
+                ),
                 None => return,
             }
         }
-        if !closed && rows.len().saturating_add(rx.len()) < BATCH {
+        if !closed && flushes.is_empty() && rows.len().saturating_add(rx.len()) < BATCH {
             tokio::select! {
                 () = tokio::time::sleep(FLUSH_EVERY) => {}
                 () = full.notified() => {}
@@ -116,7 +136,14 @@ async fn run(
         }
         while !closed && rows.len() < BATCH {
             match rx.try_recv() {
-                Ok(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                Ok(op) => take(
+                    op,
+                    &mut rows,
+                    &mut resets,
+                    &mut flushes,
+                    &stats,
+                    max_buffered,
+                ),
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => closed = true,
             }
@@ -167,12 +194,17 @@ async fn run(
                     tokio::select! {
                         () = &mut wait => break,
                         op = rx.recv(), if !closed => match op {
-                            Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                            Some(op) => take(op, &mut rows, &mut resets, &mut flushes, &stats, max_buffered),
                             None => closed = true,
                         },
                     }
                 }
                 backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
+            }
+        }
+        if rows.is_empty() && resets.is_empty() {
+            for done in flushes.drain(..) {
+                let _ = done.send(());
             }
         }
         if closed && rows.is_empty() && resets.is_empty() {
@@ -185,6 +217,7 @@ fn take(
     op: SpendOp,
     rows: &mut VecDeque<SpendRow>,
     resets: &mut Vec<BudgetReset>,
+    flushes: &mut Vec<oneshot::Sender<()>>,
     stats: &SpendStats,
     max_buffered: usize,
 ) {
@@ -202,10 +235,53 @@ fn take(
             rows.push_back(r);
             stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
         }
+        SpendOp::Flush(done) => flushes.push(done),
         SpendOp::Reset(r) => {
             if !resets.contains(&r) {
                 resets.push(r);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn flush_answers_once_every_row_before_it_is_written() {
+        let dir = std::env::temp_dir().join(format!("llmux-spend-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/keys.db", dir.display()), 1).unwrap();
+        assert!(store.wait_ready(Duration::from_secs(10)).await);
+        let writer = SpendWriter::start(store.clone(), 10_000);
+        let n = BATCH + 7;
+        for i in 0..n {
+            writer.send(SpendOp::Row(SpendRow {
+                request_id: format!("r{i}"),
+                api_key: "k".into(),
+                team_id: None,
+                user_id: None,
+                model: "m".into(),
+                model_group: "g".into(),
+                call_type: "acompletion".into(),
+                spend: 0.5,
+                prompt_tokens: 1,
+                completion_tokens: 1,
+                total_tokens: 2,
+                start_time: 1,
+                end_time: 2,
+            }));
+        }
+        // Answered only once the last rows are in: no earlier, however the timing goes.
+        tokio::time::timeout(Duration::from_secs(10), writer.flush())
+            .await
+            .unwrap();
+        assert_eq!(writer.stats.written.load(Ordering::Relaxed), n as u64);
+        let rows = store
+            .spend_logs(&crate::store::SpendFilter::default(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), n);
     }
 }

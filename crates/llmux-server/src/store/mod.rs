@@ -798,7 +798,7 @@ mod tests {
             request_id: format!("req-{i}"),
             api_key: api_key.into(),
             team_id: None,
-            user_id: (i % 2 == 0).then(|| "u".to_owned()),
+            user_id: i.is_multiple_of(2).then(|| "u".to_owned()),
             model: "openai/gpt-4o-mini".into(),
             model_group: "gpt".into(),
             call_type: "acompletion".into(),
