@@ -136,6 +136,7 @@ async fn serve(
         state = state.router.state().backend(),
         "llmux listening"
     );
+    let keys = state.keys.clone();
     let app = llmux_server::router(state);
     // Without TCP_NODELAY each SSE chunk waits on Nagle's algorithm (~40 ms a stream).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -160,6 +161,14 @@ async fn serve(
     tokio::select! {
         served = server => served?,
         () = deadline => warn!("graceful shutdown deadline passed: dropping the requests still in flight"),
+    }
+    // Spend rows still waiting in the writer would be dropped with the runtime.
+    if let Some(keys) = keys
+        && tokio::time::timeout(grace, keys.writer().flush())
+            .await
+            .is_err()
+    {
+        warn!("graceful shutdown deadline passed: spend rows not yet written are lost");
     }
     info!("llmux stopped");
     Ok(())

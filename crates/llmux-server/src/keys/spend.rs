@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::sync::{Notify, oneshot};
 
 use crate::store::{BudgetReset, SpendRow, Store, StoreError};
 
@@ -26,6 +27,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub enum SpendOp {
     Row(SpendRow),
     Reset(BudgetReset),
+    /// Answered once everything handed over before it is written ([`SpendWriter::flush`]).
+    Flush(oneshot::Sender<()>),
 }
 
 /// Counters of the writer, shared with whoever asks (tests, readiness).
@@ -42,6 +45,8 @@ pub struct SpendStats {
 #[derive(Debug, Clone)]
 pub struct SpendWriter {
     tx: mpsc::Sender<SpendOp>,
+    /// Wakes the writer before its flush interval when a batch's worth is waiting.
+    full: Arc<Notify>,
     pub stats: Arc<SpendStats>,
 }
 
@@ -51,8 +56,15 @@ impl SpendWriter {
     pub fn start(store: Arc<Store>, max_buffered: usize) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let stats = Arc::new(SpendStats::default());
-        tokio::spawn(run(store, rx, stats.clone(), max_buffered.max(1)));
-        Self { tx, stats }
+        let full = Arc::new(Notify::new());
+        tokio::spawn(run(
+            store,
+            rx,
+            full.clone(),
+            stats.clone(),
+            max_buffered.max(1),
+        ));
+        Self { tx, full, stats }
     }
 
     /// Hands `op` to the writer without waiting.
@@ -60,6 +72,24 @@ impl SpendWriter {
         if self.tx.try_send(op).is_err() {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::error!("spend writer queue full: a spend row was not recorded");
+            return;
+        }
+        // The writer sleeps through its flush interval rather than waking for each row;
+        // a full batch waiting wakes it early. A wake-up missed in a race only means the
+        // batch waits for the end of the interval.
+        let waiting = CHANNEL.saturating_sub(self.tx.capacity());
+        if waiting > 0 && waiting.is_multiple_of(BATCH) {
+            self.full.notify_one();
+        }
+    }
+
+    /// Waits until every row handed over before this call is written (at shutdown: the
+    /// runtime would otherwise drop the rows still waiting). While the database is away
+    /// it waits for it; the caller bounds the wait.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.tx.send(SpendOp::Flush(done)).await.is_ok() {
+            let _ = written.await;
         }
     }
 
@@ -73,32 +103,57 @@ impl SpendWriter {
 async fn run(
     store: Arc<Store>,
     mut rx: mpsc::Receiver<SpendOp>,
+    full: Arc<Notify>,
     stats: Arc<SpendStats>,
     max_buffered: usize,
 ) {
     let mut rows: VecDeque<SpendRow> = VecDeque::new();
     let mut resets: Vec<BudgetReset> = Vec::new();
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     let mut backoff = Duration::from_millis(50);
     let mut closed = false;
     loop {
-        // Wait for work, then give the batch a moment to fill.
+        // Wait for work, then give the batch a moment to fill: asleep, so that the rows
+        // of a busy gateway do not wake this task one by one.
         if rows.is_empty() && resets.is_empty() {
             match rx.recv().await {
-                Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                Some(op) => take(
+                    op,
+                    &mut rows,
+                    &mut resets,
+                    &mut flushes,
+                    &stats,
+                    max_buffered,
+                ),
                 None => return,
             }
         }
-        let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
+        if !closed && flushes.is_empty() && rows.len().saturating_add(rx.len()) < BATCH {
+            tokio::select! {
+                () = tokio::time::sleep(FLUSH_EVERY) => {}
+                () = full.notified() => {}
+            }
+        }
         while !closed && rows.len() < BATCH {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(op)) => take(op, &mut rows, &mut resets, &stats, max_buffered),
-                Ok(None) => closed = true,
-                Err(_) => break,
+            match rx.try_recv() {
+                Ok(op) => take(
+                    op,
+                    &mut rows,
+                    &mut resets,
+                    &mut flushes,
+                    &stats,
+                    max_buffered,
+                ),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => closed = true,
             }
         }
         let n = rows.len().min(BATCH);
-        let batch: Vec<SpendRow> = rows.iter().take(n).cloned().collect();
-        match store.write_spend(&batch, &resets).await {
+        let written = {
+            let batch = &rows.make_contiguous()[..n];
+            store.write_spend(batch, &resets).await
+        };
+        match written {
             Ok(()) => {
                 rows.drain(..n);
                 resets.clear();
@@ -139,12 +194,17 @@ async fn run(
                     tokio::select! {
                         () = &mut wait => break,
                         op = rx.recv(), if !closed => match op {
-                            Some(op) => take(op, &mut rows, &mut resets, &stats, max_buffered),
+                            Some(op) => take(op, &mut rows, &mut resets, &mut flushes, &stats, max_buffered),
                             None => closed = true,
                         },
                     }
                 }
                 backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
+            }
+        }
+        if rows.is_empty() && resets.is_empty() {
+            for done in flushes.drain(..) {
+                let _ = done.send(());
             }
         }
         if closed && rows.is_empty() && resets.is_empty() {
@@ -157,6 +217,7 @@ fn take(
     op: SpendOp,
     rows: &mut VecDeque<SpendRow>,
     resets: &mut Vec<BudgetReset>,
+    flushes: &mut Vec<oneshot::Sender<()>>,
     stats: &SpendStats,
     max_buffered: usize,
 ) {
@@ -174,10 +235,53 @@ fn take(
             rows.push_back(r);
             stats.buffered.store(rows.len() as u64, Ordering::Relaxed);
         }
+        SpendOp::Flush(done) => flushes.push(done),
         SpendOp::Reset(r) => {
             if !resets.contains(&r) {
                 resets.push(r);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn flush_answers_once_every_row_before_it_is_written() {
+        let dir = std::env::temp_dir().join(format!("llmux-spend-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/keys.db", dir.display()), 1).unwrap();
+        assert!(store.wait_ready(Duration::from_secs(10)).await);
+        let writer = SpendWriter::start(store.clone(), 10_000);
+        let n = BATCH + 7;
+        for i in 0..n {
+            writer.send(SpendOp::Row(SpendRow {
+                request_id: format!("r{i}"),
+                api_key: "k".into(),
+                team_id: None,
+                user_id: None,
+                model: "m".into(),
+                model_group: "g".into(),
+                call_type: "acompletion".into(),
+                spend: 0.5,
+                prompt_tokens: 1,
+                completion_tokens: 1,
+                total_tokens: 2,
+                start_time: 1,
+                end_time: 2,
+            }));
+        }
+        // Answered only once the last rows are in: no earlier, however the timing goes.
+        tokio::time::timeout(Duration::from_secs(10), writer.flush())
+            .await
+            .unwrap();
+        assert_eq!(writer.stats.written.load(Ordering::Relaxed), n as u64);
+        let rows = store
+            .spend_logs(&crate::store::SpendFilter::default(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), n);
     }
 }

@@ -16,11 +16,13 @@ pub fn generate() -> String {
 
 /// The sha256 hex of a key: what is stored and what identifies it.
 pub fn hash(key: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(key.as_bytes());
+    // Once per request (the key's identity): by table, not through `fmt` per byte.
     let mut out = String::with_capacity(64);
     for b in digest {
-        use std::fmt::Write;
-        let _ = write!(out, "{b:02x}");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     out
 }

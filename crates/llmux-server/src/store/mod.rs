@@ -455,40 +455,75 @@ impl Store {
     /// Writes a batch in one transaction: every spend-log row (a row already there, from
     /// a batch retried after a lost commit answer, is kept once) and the spend it adds
     /// to its key, team and user; then the budget resets.
-    pub async fn write_spend<'a>(
+    ///
+    /// The rows go in multi-row `INSERT`s of [`SPEND_CHUNK`] rows at most (one statement,
+    /// one round trip to the database, per chunk rather than per row). When a chunk
+    /// inserts fewer rows than it has, some were there already and which ones is not
+    /// known: the transaction is rolled back and the batch written row by row, which
+    /// tells.
+    pub async fn write_spend(&self, rows: &[SpendRow], resets: &[BudgetReset]) -> Result<()> {
+        self.check_ready()?;
+        self.count(false);
+        if self.write_spend_tx(rows, resets, false).await? {
+            return Ok(());
+        }
+        self.count(false);
+        self.write_spend_tx(rows, resets, true).await.map(drop)
+    }
+
+    /// One try of [`Store::write_spend`]; `Ok(false)`: a chunk met a row already
+    /// written, nothing was committed.
+    async fn write_spend_tx<'a>(
         &self,
         rows: &'a [SpendRow],
         resets: &[BudgetReset],
-    ) -> Result<()> {
-        self.check_ready()?;
-        self.count(false);
+        row_by_row: bool,
+    ) -> Result<bool> {
         let mut tx = self.seen(self.pool.begin().await)?;
         // A batch is mostly a few keys' rows: their spend is added once per key, team
         // and user, not once per row (in order of first appearance, so the statements a
         // batch sends do not depend on hashing).
         let mut added: Vec<(&'static str, &str, f64)> = Vec::new();
-        let mut add = |table: &'static str, id: &'a str, spend: f64| match added
-            .iter_mut()
-            .find(|(t, i, _)| *t == table && *i == id)
-        {
-            Some(entry) => entry.2 += spend,
-            None => added.push((table, id, spend)),
-        };
-        for r in rows {
-            let inserted = self.seen(
-                records::bind_spend(self.hot_query(records::INSERT_SPEND), r)
-                    .execute(&mut *tx)
-                    .await,
-            )?;
-            if inserted.rows_affected() == 0 {
-                continue;
-            }
-            add(KEY_SPEND, &r.api_key, r.spend);
+        let mut add = |r: &'a SpendRow| {
+            let mut one = |table: &'static str, id: &'a str| match added
+                .iter_mut()
+                .find(|(t, i, _)| *t == table && *i == id)
+            {
+                Some(entry) => entry.2 += r.spend,
+                None => added.push((table, id, r.spend)),
+            };
+            one(KEY_SPEND, &r.api_key);
             if let Some(team) = &r.team_id {
-                add(TEAM_SPEND, team, r.spend);
+                one(TEAM_SPEND, team);
             }
             if let Some(user) = &r.user_id {
-                add(USER_SPEND, user, r.spend);
+                one(USER_SPEND, user);
+            }
+        };
+        if row_by_row {
+            for r in rows {
+                let inserted = self.seen(
+                    records::bind_spend(self.hot_query(records::INSERT_SPEND), r)
+                        .execute(&mut *tx)
+                        .await,
+                )?;
+                if inserted.rows_affected() > 0 {
+                    add(r);
+                }
+            }
+        } else {
+            for chunk in rows.chunks(SPEND_CHUNK) {
+                let sql = records::insert_spend_sql(chunk.len(), self.backend != "sqlite");
+                let mut q = self.hot_query(&sql);
+                for r in chunk {
+                    q = records::bind_spend(q, r);
+                }
+                let inserted = self.seen(q.execute(&mut *tx).await)?;
+                if inserted.rows_affected() != chunk.len() as u64 {
+                    self.seen(tx.rollback().await)?;
+                    return Ok(false);
+                }
+                chunk.iter().for_each(&mut add);
             }
         }
         for (sql, id, spend) in added {
@@ -518,7 +553,8 @@ impl Store {
                     .await,
             )?;
         }
-        self.seen(tx.commit().await)
+        self.seen(tx.commit().await)?;
+        Ok(true)
     }
 
     /// Spend-log rows, newest first, at most `limit`.
@@ -643,6 +679,10 @@ impl Arg {
     }
 }
 
+/// Spend-log rows in one `INSERT` at most: 13 parameters a row, 832 in all, under the
+/// 999 that SQLite builds older than 3.32 allow in one statement.
+const SPEND_CHUNK: usize = 64;
+
 const KEY_SPEND: &str = "UPDATE llmux_keys SET spend = spend + $1 WHERE token = $2";
 const TEAM_SPEND: &str = "UPDATE llmux_teams SET spend = spend + $1 WHERE team_id = $2";
 const USER_SPEND: &str = "UPDATE llmux_users SET spend = spend + $1 WHERE user_id = $2";
@@ -733,4 +773,113 @@ where
 {
     row.try_get(col)
         .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(token: &str) -> KeyRecord {
+        KeyRecord {
+            token: token.into(),
+            key_name: "sk-...test".into(),
+            key_alias: None,
+            team_id: None,
+            user_id: None,
+            models: Vec::new(),
+            max_budget: None,
+            budget_duration: None,
+            budget_reset_at: None,
+            spend: 0.0,
+            rpm_limit: None,
+            tpm_limit: None,
+            max_parallel_requests: None,
+            expires: None,
+            blocked: false,
+            metadata: serde_json::json!({}),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn row(i: usize, api_key: &str) -> SpendRow {
+        SpendRow {
+            request_id: format!("req-{i}"),
+            api_key: api_key.into(),
+            team_id: None,
+            user_id: i.is_multiple_of(2).then(|| "u".to_owned()),
+            model: "openai/gpt-4o-mini".into(),
+            model_group: "gpt".into(),
+            call_type: "acompletion".into(),
+            spend: 0.25,
+            prompt_tokens: 1,
+            completion_tokens: 2,
+            total_tokens: 3,
+            start_time: 10,
+            end_time: 20,
+        }
+    }
+
+    async fn sqlite() -> Arc<Store> {
+        let dir = std::env::temp_dir().join(format!("llmux-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/keys.db", dir.display());
+        let store = Store::open(&url, 1).unwrap();
+        assert!(store.wait_ready(Duration::from_secs(10)).await);
+        store
+    }
+
+    #[tokio::test]
+    async fn spend_batches_go_in_chunks_and_a_retried_row_counts_once() {
+        let store = sqlite().await;
+        store.insert_key(&key("k")).await.unwrap();
+        // More rows than one chunk holds: three multi-row statements.
+        let first: Vec<SpendRow> = (0..SPEND_CHUNK * 2 + 3).map(|i| row(i, "k")).collect();
+        store.write_spend(&first, &[]).await.unwrap();
+        let logged = store
+            .spend_logs(&SpendFilter::default(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), first.len());
+        let spend = store.key("k", false).await.unwrap().unwrap().spend;
+        assert!((spend - 0.25 * first.len() as f64).abs() < 1e-9, "{spend}");
+        let mut sorted = logged.clone();
+        sorted.sort_by_key(|r| r.request_id.clone());
+        let mut expected = first.clone();
+        expected.sort_by_key(|r| r.request_id.clone());
+        assert_eq!(sorted, expected, "every column of every row as bound");
+        // A batch retried after a lost commit answer: two of its rows are there already.
+        // Only the three new ones are logged and add to the key's spend.
+        let n = first.len();
+        let retried: Vec<SpendRow> = (n - 2..n + 3).map(|i| row(i, "k")).collect();
+        store.write_spend(&retried, &[]).await.unwrap();
+        let logged = store
+            .spend_logs(&SpendFilter::default(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), n + 3);
+        let spend = store.key("k", false).await.unwrap().unwrap().spend;
+        assert!((spend - 0.25 * (n + 3) as f64).abs() < 1e-9, "{spend}");
+        // The user's spend: every other row names it.
+        store
+            .insert_user(&UserRecord {
+                user_id: "v".into(),
+                user_email: None,
+                user_role: None,
+                models: Vec::new(),
+                max_budget: None,
+                spend: 0.0,
+                metadata: serde_json::json!({}),
+                created_at: 1,
+                updated_at: 1,
+            })
+            .await
+            .unwrap();
+        let mut dup = row(n + 10, "k");
+        dup.user_id = Some("v".into());
+        // The same request id twice in one batch (a client's reused call id): one row.
+        store.write_spend(&[dup.clone(), dup], &[]).await.unwrap();
+        let user = store.user("v").await.unwrap().unwrap();
+        assert!((user.spend - 0.25).abs() < 1e-9, "{}", user.spend);
+    }
 }

@@ -265,6 +265,33 @@ pub(super) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
 
 pub(super) const INSERT_SPEND: &str = "INSERT INTO llmux_spend_logs (request_id, api_key, team_id, user_id, model, model_group, call_type, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (request_id) DO NOTHING";
 
+/// Columns of a spend-log row, as [`bind_spend`] binds them.
+const SPEND_COLUMNS: usize = 13;
+
+/// [`INSERT_SPEND`] for `rows` rows in one statement (their values bound in order by
+/// [`bind_spend`]). `numbered`: `$N` placeholders (PostgreSQL); else anonymous `?`, for
+/// SQLite, where a numbered parameter costs a linear scan of the statement's names as it
+/// is bound (sqlx asks each one's name), quadratic over a statement of hundreds.
+pub(super) fn insert_spend_sql(rows: usize, numbered: bool) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(240 + rows * SPEND_COLUMNS * 6);
+    sql.push_str("INSERT INTO llmux_spend_logs (request_id, api_key, team_id, user_id, model, model_group, call_type, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..SPEND_COLUMNS {
+            let sep = if col == 0 { "" } else { ", " };
+            if numbered {
+                let _ = write!(sql, "{sep}${}", row * SPEND_COLUMNS + col + 1);
+            } else {
+                let _ = write!(sql, "{sep}?");
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
+    sql
+}
+
 pub(super) fn bind_spend<'q>(q: Q<'q>, r: &SpendRow) -> Q<'q> {
     q.bind(r.request_id.clone())
         .bind(r.api_key.clone())
@@ -297,4 +324,35 @@ pub(super) fn spend_from_row(row: &AnyRow) -> Result<SpendRow> {
         start_time: get(row, "start_time")?,
         end_time: get(row, "end_time")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_insert_is_the_single_row_statement() {
+        assert_eq!(insert_spend_sql(1, true), INSERT_SPEND);
+        assert_eq!(
+            insert_spend_sql(2, false).matches('?').count(),
+            2 * SPEND_COLUMNS
+        );
+        assert!(!insert_spend_sql(2, false).contains('$'));
+    }
+
+    #[test]
+    fn multi_row_insert_numbers_its_parameters_in_order() {
+        let sql = insert_spend_sql(3, true);
+        assert!(
+            sql.contains(
+                "($14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26), ($27,"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("$39) ON CONFLICT (request_id) DO NOTHING"),
+            "{sql}"
+        );
+        assert!(!sql.contains("$40"));
+    }
 }
