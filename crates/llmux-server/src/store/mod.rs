@@ -139,6 +139,23 @@ impl Store {
                 max_connections.max(1)
             })
             .acquire_timeout(Duration::from_secs(2))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == "sqlite" {
+                        // A write-ahead log, synced at checkpoints rather than at every
+                        // commit: SQLite's recommended setting, safe from corruption and
+                        // from a crash of the process (a power loss may lose the last
+                        // commits); readers never wait for the writer.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_lazy(&url)
             .map_err(|e| format!("database_url unusable: {e}"))?;
         let store = Arc::new(Self {
