@@ -537,6 +537,11 @@ mod tests {
         assert_eq!(texts_of(&a, "resp_3", &me).await.len(), 6);
         assert_eq!(a.db_write_failures(), 0);
         assert_eq!(b.db_write_failures(), 0);
+
+        // An id issued again after its delete (a native upstream's) is stored again.
+        a.put(turn("resp_1", &me, "again", None)).await;
+        let again = b.get("resp_1", &me).await.unwrap().unwrap();
+        assert!(self::texts(&again)[0].contains("again"));
     }
 
     async fn texts_of(store: &ResponseStore, id: &str, owner: &str) -> Vec<String> {

@@ -33,7 +33,9 @@ pub enum Presence {
     Present,
 }
 
-const INSERT: &str = "INSERT INTO llmux_responses (response_id, owner, conversation_id, previous_response_id, native_deployment, response, input, deleted, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (response_id) DO NOTHING";
+/// The last write of an id wins, as in memory: an upstream that issues an id again (a
+/// native deployment's, after a delete) is stored again, not ignored.
+const INSERT: &str = "INSERT INTO llmux_responses (response_id, owner, conversation_id, previous_response_id, native_deployment, response, input, deleted, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (response_id) DO UPDATE SET owner = excluded.owner, conversation_id = excluded.conversation_id, previous_response_id = excluded.previous_response_id, native_deployment = excluded.native_deployment, response = excluded.response, input = excluded.input, deleted = excluded.deleted, created_at = excluded.created_at, expires_at = excluded.expires_at";
 
 impl Store {
     /// Writes turns in one transaction, and moves the expiry of each one's
