@@ -137,6 +137,7 @@ async fn serve(
         "llmux listening"
     );
     let keys = state.keys.clone();
+    let logger = state.logging.as_ref().map(|l| l.logger.clone());
     let app = llmux_server::router(state);
     // Without TCP_NODELAY each SSE chunk waits on Nagle's algorithm (~40 ms a stream).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -162,13 +163,24 @@ async fn serve(
         served = server => served?,
         () = deadline => warn!("graceful shutdown deadline passed: dropping the requests still in flight"),
     }
-    // Spend rows still waiting in the writer would be dropped with the runtime.
-    if let Some(keys) = keys
-        && tokio::time::timeout(grace, keys.writer().flush())
-            .await
-            .is_err()
+    // Spend rows and log events still queued would be dropped with the runtime.
+    let spend = async {
+        if let Some(keys) = &keys {
+            keys.writer().flush().await;
+        }
+    };
+    let logs = async {
+        if let Some(logger) = &logger {
+            logger.flush().await;
+        }
+    };
+    if tokio::time::timeout(grace, futures::future::join(spend, logs))
+        .await
+        .is_err()
     {
-        warn!("graceful shutdown deadline passed: spend rows not yet written are lost");
+        warn!(
+            "graceful shutdown deadline passed: spend rows and log events not yet written are lost"
+        );
     }
     info!("llmux stopped");
     Ok(())

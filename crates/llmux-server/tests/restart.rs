@@ -174,3 +174,94 @@ async fn a_restart_under_steady_load_loses_no_accepted_request() {
     assert!(answered.len() > before, "the restarted gateway serves");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The log events of the last requests before SIGTERM are still in a `generic_api`
+/// batch that waits a minute to fill; the gateway delivers them before it exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_events_still_batching_at_sigterm_are_delivered_before_exit() {
+    let mock = MockServer::start().await.unwrap();
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let logs_url = format!("http://{}/logs", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route(
+            "/logs",
+            axum::routing::post(
+                |axum::extract::State(r): axum::extract::State<
+                    Arc<Mutex<Vec<serde_json::Value>>>,
+                >,
+                 axum::Json(events): axum::Json<Vec<serde_json::Value>>| async move {
+                    r.lock().unwrap().extend(events);
+                },
+            ),
+        )
+        .with_state(received.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = std::env::temp_dir().join(format!("llmux-logflush-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: \"{}/v1\"\n      api_key: sk-x\n\
+             litellm_settings:\n  callbacks: [generic_api]\n  callback_settings:\n    generic_api: {{endpoint: \"{logs_url}\", batch_size: 1000, flush_interval: 60}}\n",
+            mock.url()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let mut gateway = gateway_up(&config, port).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut ids = HashSet::new();
+    for _ in 0..3 {
+        let r = http
+            .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+            .header("content-type", "application/json")
+            .body(
+                json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        ids.insert(
+            r.headers()["x-litellm-call-id"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "the batch is still filling"
+    );
+    let signalled = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &gateway.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = loop {
+        if let Some(status) = gateway.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "the gateway did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exited.success(), "SIGTERM exits 0: {exited:?}");
+    let delivered: HashSet<String> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        delivered, ids,
+        "every request's event, delivered at shutdown"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -89,6 +89,12 @@ impl Logger {
         &self.queues
     }
 
+    /// Hands every event queued so far to its sink, all sinks at once (at shutdown: a
+    /// batch still filling would otherwise be dropped with the runtime).
+    pub async fn flush(&self) {
+        futures::future::join_all(self.queues.iter().map(SinkQueue::flush)).await;
+    }
+
     fn emit(&self, event: StandardLoggingPayload) {
         let event = Arc::new(event);
         for q in &self.queues {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::payload::{StandardLoggingPayload, Status};
 
@@ -70,12 +70,20 @@ pub struct QueueCounters {
     pub written: AtomicU64,
 }
 
+/// What a sink's queue carries: events, and flush marks that are answered once every
+/// event queued before them has been written.
+#[derive(Debug)]
+enum Item {
+    Event(Arc<StandardLoggingPayload>),
+    Flush(oneshot::Sender<()>),
+}
+
 /// The request-side end of one sink's queue.
 #[derive(Debug)]
 pub struct SinkQueue {
     name: &'static str,
     wants: Wants,
-    tx: mpsc::Sender<Arc<StandardLoggingPayload>>,
+    tx: mpsc::Sender<Item>,
     counters: Arc<QueueCounters>,
     sink: Arc<dyn Sink>,
 }
@@ -120,7 +128,7 @@ impl SinkQueue {
         if !self.wants.wants(event.status) {
             return;
         }
-        match self.tx.try_send(event.clone()) {
+        match self.tx.try_send(Item::Event(event.clone())) {
             Ok(()) => {
                 self.counters.queued.fetch_add(1, Ordering::Relaxed);
             }
@@ -138,35 +146,59 @@ impl SinkQueue {
             }
         }
     }
+
+    /// Resolves once every event queued before the call has been handed to the sink,
+    /// without waiting for the batch to fill or the flush interval to pass. Waits for
+    /// room on a full queue: this is for shutdown, never for a request.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.tx.send(Item::Flush(done)).await.is_ok() {
+            // An Err is a worker that has stopped: nothing is left to wait for.
+            let _ = written.await;
+        }
+    }
 }
 
-async fn worker(
-    sink: Arc<dyn Sink>,
-    mut rx: mpsc::Receiver<Arc<StandardLoggingPayload>>,
-    counters: Arc<QueueCounters>,
-) {
+async fn worker(sink: Arc<dyn Sink>, mut rx: mpsc::Receiver<Item>, counters: Arc<QueueCounters>) {
     let size = sink.batch_size().max(1);
     let interval = sink.flush_interval();
+    let mut items: Vec<Item> = Vec::with_capacity(size);
     let mut batch: Vec<Arc<StandardLoggingPayload>> = Vec::with_capacity(size);
     loop {
-        if rx.recv_many(&mut batch, size).await == 0 {
+        if rx.recv_many(&mut items, size).await == 0 {
             return;
         }
-        // Fill up to the batch size for at most the flush interval.
+        // Fill up to the batch size for at most the flush interval; a flush mark ends
+        // the wait.
+        let flushing = |items: &[Item]| items.iter().any(|i| matches!(i, Item::Flush(_)));
         let deadline = tokio::time::Instant::now().checked_add(interval);
         if let Some(deadline) = deadline.filter(|_| !interval.is_zero()) {
-            while batch.len() < size {
-                let want = size.saturating_sub(batch.len());
-                match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, want)).await {
+            while items.len() < size && !flushing(&items) {
+                let want = size.saturating_sub(items.len());
+                match tokio::time::timeout_at(deadline, rx.recv_many(&mut items, want)).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
         }
-        sink.write(&batch).await;
-        counters
-            .written
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        batch.clear();
+        for item in items.drain(..) {
+            match item {
+                Item::Event(e) => batch.push(e),
+                Item::Flush(done) => {
+                    write(sink.as_ref(), &mut batch, &counters).await;
+                    let _ = done.send(());
+                }
+            }
+        }
+        write(sink.as_ref(), &mut batch, &counters).await;
     }
+}
+
+async fn write(sink: &dyn Sink, batch: &mut Vec<Arc<StandardLoggingPayload>>, c: &QueueCounters) {
+    if batch.is_empty() {
+        return;
+    }
+    sink.write(batch).await;
+    c.written.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    batch.clear();
 }

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 
 use std::sync::atomic::Ordering;
 
@@ -150,6 +155,56 @@ async fn a_success_only_sink_never_sees_failures() {
     q.offer(&event(Status::Success));
     assert_eq!(q.counters().queued.load(Ordering::SeqCst), 1);
     assert_eq!(q.counters().dropped.load(Ordering::SeqCst), 0);
+}
+
+/// A sink that waits an hour for a batch of 100 to fill, and records what it writes.
+#[derive(Debug, Default)]
+struct Patient {
+    written: std::sync::Mutex<Vec<usize>>,
+}
+
+impl Sink for Patient {
+    fn name(&self) -> &'static str {
+        "patient"
+    }
+    fn batch_size(&self) -> usize {
+        100
+    }
+    fn flush_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(3600)
+    }
+    fn write<'a>(&'a self, batch: &'a [Arc<StandardLoggingPayload>]) -> BoxFuture<'a, ()> {
+        self.written.lock().unwrap().push(batch.len());
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn a_flush_writes_a_batch_still_filling_and_the_queue_keeps_working() {
+    let rt = tokio::runtime::Handle::current();
+    let sink = Arc::new(Patient::default());
+    let logger = Logger::new(
+        true,
+        false,
+        vec![SinkQueue::start(sink.clone(), Wants::ALL, 8, &rt)],
+    );
+    let e = event(Status::Success);
+    for _ in 0..3 {
+        logger.queues()[0].offer(&e);
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(10), logger.flush())
+        .await
+        .expect("a flush does not wait out the flush interval");
+    assert_eq!(*sink.written.lock().unwrap(), [3]);
+    assert_eq!(
+        logger.queues()[0].counters().written.load(Ordering::SeqCst),
+        3
+    );
+    // After a flush the worker batches again, and a second flush writes the rest.
+    logger.queues()[0].offer(&e);
+    logger.flush().await;
+    logger.flush().await;
+    assert_eq!(*sink.written.lock().unwrap(), [3, 1]);
 }
 
 #[test]
