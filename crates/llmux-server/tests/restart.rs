@@ -65,6 +65,26 @@ async fn gateway_up(config: &std::path::Path, port: u16) -> Child {
     }
 }
 
+/// Sends SIGTERM to `child` and waits (at most 15 s) for it to exit.
+async fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let signalled = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "the gateway did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restart_under_steady_load_loses_no_accepted_request() {
     let mock = MockServer::start().await.unwrap();
@@ -122,23 +142,7 @@ async fn a_restart_under_steady_load_loses_no_accepted_request() {
     let before = answered.lock().unwrap().len();
     assert!(before > 0, "the load is answered");
     let forwarded_before_signal = mock.requests().len();
-    let signalled = Instant::now();
-    let status = Command::new("kill")
-        .args(["-TERM", &first.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut second = gateway_up(&config, port).await;
-    let exited = loop {
-        if let Some(status) = first.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(15),
-            "the old gateway did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (exited, mut second) = tokio::join!(terminate(&mut first), gateway_up(&config, port));
     assert!(exited.success(), "SIGTERM exits 0: {exited:?}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::Relaxed);
@@ -236,22 +240,7 @@ async fn log_events_still_batching_at_sigterm_are_delivered_before_exit() {
         received.lock().unwrap().is_empty(),
         "the batch is still filling"
     );
-    let signalled = Instant::now();
-    let status = Command::new("kill")
-        .args(["-TERM", &gateway.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exited = loop {
-        if let Some(status) = gateway.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(15),
-            "the gateway did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let exited = terminate(&mut gateway).await;
     assert!(exited.success(), "SIGTERM exits 0: {exited:?}");
     let delivered: HashSet<String> = received
         .lock()
