@@ -532,3 +532,44 @@ async fn a_response_stored_on_one_instance_is_continued_and_deleted_on_the_other
     assert_eq!(read(&gws[0].base, &key).await.unwrap().status(), 404);
     assert_eq!(read(&gws[1].base, &key).await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn a_batch_of_turns_with_an_id_written_twice_is_stored_on_postgres() {
+    use llmux_server::store::{ResponseRow, Store};
+    let scratch = Scratch::new("pg-response-batch");
+    let Some(pg) = Postgres::start(&scratch) else {
+        return;
+    };
+    let store = Store::open(&pg.url(), 2).unwrap();
+    assert!(store.wait_ready(Duration::from_secs(30)).await);
+    let turn = |id: &str, previous: Option<&str>, body: &str, expires_at: i64| ResponseRow {
+        response_id: id.into(),
+        owner: "o".into(),
+        conversation_id: "c".into(),
+        previous_response_id: previous.map(Into::into),
+        native_deployment: None,
+        response: body.into(),
+        input: "[]".into(),
+        deleted: false,
+        created_at: 1,
+        expires_at,
+    };
+    // More turns than one multi-row statement holds, and one id twice: PostgreSQL
+    // refuses an upsert that meets an id twice in one statement.
+    let mut turns: Vec<ResponseRow> = (0..250)
+        .map(|i| turn(&format!("r{i}"), (i > 0).then_some("r0"), "{}", 1_000 + i))
+        .collect();
+    turns.push(turn("r0", None, r#"{"second":true}"#, 10));
+    let rows: Vec<&ResponseRow> = turns.iter().collect();
+    store.put_responses(&rows).await.unwrap();
+    for i in 0..250 {
+        let got = store.response(&format!("r{i}"), 0).await.unwrap().unwrap();
+        assert_eq!(
+            got.expires_at, 1_249,
+            "r{i}: the conversation's newest expiry"
+        );
+    }
+    let first = store.response("r0", 0).await.unwrap().unwrap();
+    assert_eq!(first.response, r#"{"second":true}"#, "the last write wins");
+    assert_eq!(first.previous_response_id, None);
+}

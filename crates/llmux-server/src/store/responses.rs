@@ -33,42 +33,102 @@ pub enum Presence {
     Present,
 }
 
-/// The last write of an id wins, as in memory: an upstream that issues an id again (a
-/// native deployment's, after a delete) is stored again, not ignored.
-const INSERT: &str = "INSERT INTO llmux_responses (response_id, owner, conversation_id, previous_response_id, native_deployment, response, input, deleted, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (response_id) DO UPDATE SET owner = excluded.owner, conversation_id = excluded.conversation_id, previous_response_id = excluded.previous_response_id, native_deployment = excluded.native_deployment, response = excluded.response, input = excluded.input, deleted = excluded.deleted, created_at = excluded.created_at, expires_at = excluded.expires_at";
+/// Columns of a stored turn, as [`Store::put_responses`] binds them.
+const RESPONSE_COLUMNS: usize = 10;
+
+/// Turns in one `INSERT` at most: 990 parameters, under the 999 that SQLite builds
+/// older than 3.32 allow in one statement.
+const RESPONSE_CHUNK: usize = 999 / RESPONSE_COLUMNS;
+
+/// A multi-row `INSERT` of `rows` turns. The last write of an id wins, as in memory: an
+/// upstream that issues an id again (a native deployment's, after a delete) is stored
+/// again, not ignored. `numbered`: `$N` placeholders (PostgreSQL); else anonymous `?`
+/// (SQLite, as [`super::records::insert_spend_sql`] explains).
+fn insert_responses_sql(rows: usize, numbered: bool) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(480 + rows * RESPONSE_COLUMNS * 6);
+    sql.push_str("INSERT INTO llmux_responses (response_id, owner, conversation_id, previous_response_id, native_deployment, response, input, deleted, created_at, expires_at) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..RESPONSE_COLUMNS {
+            let sep = if col == 0 { "" } else { ", " };
+            if numbered {
+                let _ = write!(sql, "{sep}${}", row * RESPONSE_COLUMNS + col + 1);
+            } else {
+                let _ = write!(sql, "{sep}?");
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (response_id) DO UPDATE SET owner = excluded.owner, conversation_id = excluded.conversation_id, previous_response_id = excluded.previous_response_id, native_deployment = excluded.native_deployment, response = excluded.response, input = excluded.input, deleted = excluded.deleted, created_at = excluded.created_at, expires_at = excluded.expires_at");
+    sql
+}
+
+/// The turns a batch writes: the last of each id, in order of those last writes.
+/// PostgreSQL refuses an `INSERT … ON CONFLICT DO UPDATE` that meets one id twice, and
+/// an earlier write of an id in the batch would be overwritten anyway.
+fn last_writes<'r>(rows: &[&'r ResponseRow]) -> Vec<&'r ResponseRow> {
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    let mut kept: Vec<&ResponseRow> = rows
+        .iter()
+        .rev()
+        .filter(|r| seen.insert(r.response_id.as_str()))
+        .copied()
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// For each conversation a batch continues, the latest expiry its turns give it.
+fn conversation_expiries<'r>(rows: &[&'r ResponseRow]) -> Vec<(&'r str, i64)> {
+    let mut expiries: Vec<(&str, i64)> = Vec::new();
+    for row in rows.iter().filter(|r| r.previous_response_id.is_some()) {
+        match expiries.iter_mut().find(|(c, _)| *c == row.conversation_id) {
+            Some(entry) => entry.1 = entry.1.max(row.expires_at),
+            None => expiries.push((row.conversation_id.as_str(), row.expires_at)),
+        }
+    }
+    expiries
+}
 
 impl Store {
-    /// Writes turns in one transaction, and moves the expiry of each one's
-    /// conversation's earlier turns to its own, so a conversation lasts as long as its
-    /// newest turn.
+    /// Writes turns in one transaction, in multi-row `INSERT`s (one statement, one
+    /// round trip to the database, per [`RESPONSE_CHUNK`] turns rather than per turn),
+    /// and moves the expiry of each one's conversation's earlier turns to its own, so a
+    /// conversation lasts as long as its newest turn.
     pub async fn put_responses(&self, rows: &[&ResponseRow]) -> Result<()> {
         self.check_ready()?;
         self.count(false);
+        let rows = last_writes(rows);
         let mut tx = self.seen(self.pool.begin().await)?;
-        for row in rows {
-            self.seen(
-                self.hot_query(INSERT)
-                    .bind(row.response_id.clone())
-                    .bind(row.owner.clone())
-                    .bind(row.conversation_id.clone())
-                    .bind(row.previous_response_id.clone())
-                    .bind(row.native_deployment.clone())
-                    .bind(row.response.clone())
-                    .bind(row.input.clone())
+        for chunk in rows.chunks(RESPONSE_CHUNK) {
+            let sql = insert_responses_sql(chunk.len(), self.backend != "sqlite");
+            // Not kept prepared: a statement per batch size would crowd the
+            // connection's statement cache (100 on SQLite), which the spend writer's and
+            // the key lookups' statements share.
+            let mut q = query(&sql);
+            for row in chunk {
+                q = q
+                    .bind(row.response_id.as_str())
+                    .bind(row.owner.as_str())
+                    .bind(row.conversation_id.as_str())
+                    .bind(row.previous_response_id.as_deref())
+                    .bind(row.native_deployment.as_deref())
+                    .bind(row.response.as_str())
+                    .bind(row.input.as_str())
                     .bind(i64::from(row.deleted))
                     .bind(row.created_at)
-                    .bind(row.expires_at)
-                    .execute(&mut *tx)
-                    .await,
-            )?;
+                    .bind(row.expires_at);
+            }
+            self.seen(q.execute(&mut *tx).await)?;
         }
-        for row in rows.iter().filter(|r| r.previous_response_id.is_some()) {
+        for (conversation, expires_at) in conversation_expiries(&rows) {
             self.seen(
                 query(
                     "UPDATE llmux_responses SET expires_at = $1 WHERE conversation_id = $2 AND expires_at < $1",
                 )
-                .bind(row.expires_at)
-                .bind(row.conversation_id.clone())
+                .bind(expires_at)
+                .bind(conversation)
                 .execute(&mut *tx)
                 .await,
             )?;
@@ -153,5 +213,103 @@ impl Store {
                 .await,
         )?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn turn(id: &str, conversation: &str, previous: Option<&str>, expires_at: i64) -> ResponseRow {
+        ResponseRow {
+            response_id: id.into(),
+            owner: "o".into(),
+            conversation_id: conversation.into(),
+            previous_response_id: previous.map(Into::into),
+            native_deployment: None,
+            response: format!(r#"{{"id":"{id}"}}"#),
+            input: "[]".into(),
+            deleted: false,
+            created_at: 1,
+            expires_at,
+        }
+    }
+
+    async fn sqlite() -> Arc<Store> {
+        let dir = std::env::temp_dir().join(format!("llmux-responses-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/r.db", dir.display()), 1).unwrap();
+        assert!(store.wait_ready(Duration::from_secs(10)).await);
+        store
+    }
+
+    #[test]
+    fn multi_row_insert_numbers_its_parameters_in_order() {
+        let sql = insert_responses_sql(2, true);
+        assert!(
+            sql.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11,"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("$20) ON CONFLICT (response_id) DO UPDATE"),
+            "{sql}"
+        );
+        assert!(!sql.contains("$21"), "{sql}");
+        let sql = insert_responses_sql(3, false);
+        assert_eq!(sql.matches('?').count(), 3 * RESPONSE_COLUMNS);
+        assert!(!sql.contains('$'), "{sql}");
+    }
+
+    #[test]
+    fn a_batch_keeps_the_last_write_of_each_id_and_the_latest_expiry_of_each_conversation() {
+        let a1 = turn("a", "c", None, 5);
+        let b = turn("b", "c", Some("a"), 7);
+        let a2 = turn("a", "c", None, 6);
+        let d = turn("d", "e", Some("x"), 3);
+        let kept = last_writes(&[&a1, &b, &a2, &d]);
+        assert_eq!(kept, vec![&b, &a2, &d]);
+        let later = turn("f", "c", Some("b"), 9);
+        let expiries = conversation_expiries(&[&b, &d, &later]);
+        assert_eq!(expiries, vec![("c", 9), ("e", 3)]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_a_chunk_is_stored_whole_and_the_last_write_of_an_id_wins() {
+        let store = sqlite().await;
+        let mut turns: Vec<ResponseRow> = (0..RESPONSE_CHUNK * 2 + 5)
+            .map(|i| {
+                turn(
+                    &format!("r{i}"),
+                    "c",
+                    (i > 0).then_some("r0"),
+                    100 + i as i64,
+                )
+            })
+            .collect();
+        // The id of the first turn again, later in the batch and in another chunk.
+        let mut again = turn("r0", "c", None, 50);
+        again.response = r#"{"id":"r0","second":true}"#.into();
+        turns.push(again.clone());
+        let rows: Vec<&ResponseRow> = turns.iter().collect();
+        store.put_responses(&rows).await.unwrap();
+        let newest = 100 + (RESPONSE_CHUNK * 2 + 4) as i64;
+        for row in &turns[1..turns.len() - 1] {
+            let mut expected = row.clone();
+            expected.expires_at = newest;
+            assert_eq!(
+                store.response(&row.response_id, 0).await.unwrap(),
+                Some(expected)
+            );
+        }
+        // Overwritten by its second write, and then its expiry moved with its
+        // conversation's newest turn.
+        again.expires_at = newest;
+        assert_eq!(store.response("r0", 0).await.unwrap(), Some(again));
+        // Written again in a later batch: the last write still wins.
+        let third = turn("r0", "c", None, newest + 1);
+        store.put_responses(&[&third]).await.unwrap();
+        assert_eq!(store.response("r0", 0).await.unwrap(), Some(third));
     }
 }
