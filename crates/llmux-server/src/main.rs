@@ -15,6 +15,21 @@ use tracing::{info, warn};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` says
+/// otherwise. mimalloc asks for huge pages and returns freed memory to the OS after
+/// 10 ms; touched again, each 2 MiB page is zeroed whole by the kernel for what may be a
+/// few small buffers. Under load that zeroing was the gateway's largest single cost (a
+/// third of its CPU per request, BENCHMARKS.md §9); with 4 KiB pages only the pages
+/// touched are zeroed.
+fn small_pages_only() -> std::io::Result<()> {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    rustix::thread::disable_transparent_huge_pages(true)?;
+    Ok(())
+}
+
 /// A drop-in replacement for the LiteLLM proxy.
 #[derive(Debug, Parser)]
 #[command(name = "llmux", version, about)]
@@ -46,6 +61,7 @@ struct Cli {
 }
 
 fn main() -> std::process::ExitCode {
+    let thp = small_pages_only();
     let cli = Cli::parse();
     let filter = if cli.detailed_debug { "debug" } else { "info" };
     tracing_subscriber::fmt()
@@ -57,6 +73,9 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     llmux_server::panic::install_hook();
+    if let Err(e) = thp {
+        warn!("transparent huge pages left on (prctl: {e}); CPU per request may be higher");
+    }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
