@@ -91,38 +91,54 @@ fn conversation_expiries<'r>(rows: &[&'r ResponseRow]) -> Vec<(&'r str, i64)> {
     expiries
 }
 
+/// Binds `rows` to an [`insert_responses_sql`] statement of as many rows. The
+/// statement is not kept prepared: one per batch size would crowd the connection's
+/// statement cache (100 on SQLite), which the spend writer's and the key lookups'
+/// statements share.
+fn bind_turns<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    rows: &[&'q ResponseRow],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for row in rows {
+        q = q
+            .bind(row.response_id.as_str())
+            .bind(row.owner.as_str())
+            .bind(row.conversation_id.as_str())
+            .bind(row.previous_response_id.as_deref())
+            .bind(row.native_deployment.as_deref())
+            .bind(row.response.as_str())
+            .bind(row.input.as_str())
+            .bind(i64::from(row.deleted))
+            .bind(row.created_at)
+            .bind(row.expires_at);
+    }
+    q
+}
+
 impl Store {
-    /// Writes turns in one transaction, in multi-row `INSERT`s (one statement, one
-    /// round trip to the database, per [`RESPONSE_CHUNK`] turns rather than per turn),
-    /// and moves the expiry of each one's conversation's earlier turns to its own, so a
-    /// conversation lasts as long as its newest turn.
+    /// Writes turns atomically (one statement, or one transaction), in multi-row
+    /// `INSERT`s (one statement, one round trip to the database, per [`RESPONSE_CHUNK`]
+    /// turns rather than per turn), and moves the expiry of each one's conversation's
+    /// earlier turns to its own, so a conversation lasts as long as its newest turn.
     pub async fn put_responses(&self, rows: &[&ResponseRow]) -> Result<()> {
         self.check_ready()?;
         self.count(false);
         let rows = last_writes(rows);
+        let expiries = conversation_expiries(&rows);
+        if rows.len() <= RESPONSE_CHUNK && expiries.is_empty() {
+            // One statement is atomic on its own: no BEGIN and COMMIT, each a round trip
+            // to the database (on SQLite, to its worker thread).
+            let sql = insert_responses_sql(rows.len(), self.backend != "sqlite");
+            return self
+                .seen(bind_turns(query(&sql), &rows).execute(&self.pool).await)
+                .map(drop);
+        }
         let mut tx = self.seen(self.pool.begin().await)?;
         for chunk in rows.chunks(RESPONSE_CHUNK) {
             let sql = insert_responses_sql(chunk.len(), self.backend != "sqlite");
-            // Not kept prepared: a statement per batch size would crowd the
-            // connection's statement cache (100 on SQLite), which the spend writer's and
-            // the key lookups' statements share.
-            let mut q = query(&sql);
-            for row in chunk {
-                q = q
-                    .bind(row.response_id.as_str())
-                    .bind(row.owner.as_str())
-                    .bind(row.conversation_id.as_str())
-                    .bind(row.previous_response_id.as_deref())
-                    .bind(row.native_deployment.as_deref())
-                    .bind(row.response.as_str())
-                    .bind(row.input.as_str())
-                    .bind(i64::from(row.deleted))
-                    .bind(row.created_at)
-                    .bind(row.expires_at);
-            }
-            self.seen(q.execute(&mut *tx).await)?;
+            self.seen(bind_turns(query(&sql), chunk).execute(&mut *tx).await)?;
         }
-        for (conversation, expires_at) in conversation_expiries(&rows) {
+        for (conversation, expires_at) in expiries {
             self.seen(
                 query(
                     "UPDATE llmux_responses SET expires_at = $1 WHERE conversation_id = $2 AND expires_at < $1",
