@@ -339,6 +339,11 @@ impl Gateway {
         let stderr = File::create(log).unwrap();
         let port_arg = port.to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_llmux"));
+        // In the scratch directory: a gateway with a master key and no database_url keeps
+        // its keys in ./llmux.db, which must not outlive the test (or be the next run's).
+        if let Some(dir) = log.parent() {
+            cmd.current_dir(dir);
+        }
         cmd.arg("--config")
             .arg(config)
             .args(["--port", &port_arg, "--host", "127.0.0.1"])
