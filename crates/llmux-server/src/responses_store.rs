@@ -46,6 +46,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
 const WRITE_QUEUE: usize = 10_000;
 /// Turns committed in one transaction at most.
 const MAX_BATCH: usize = 256;
+/// Times the writer yields to gather more turns before it commits a batch.
+const GATHER_YIELDS: usize = 2;
 
 /// A turn for the writer, and who waits for its commit.
 struct Write {
@@ -379,6 +381,20 @@ impl ResponseStore {
 async fn write_batches(db: Arc<Store>, mut queue: mpsc::Receiver<Write>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Let the other workers' request tasks that are about to queue a turn do so: a
+        // batch costs a round trip to the database whatever its size.
+        for _ in 0..GATHER_YIELDS {
+            if batch.len() >= MAX_BATCH {
+                break;
+            }
+            tokio::task::yield_now().await;
+            while batch.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(w) => batch.push(w),
+                    Err(_) => break,
+                }
+            }
+        }
         let rows: Vec<&ResponseRow> = batch.iter().map(|w| &w.row).collect();
         let outcome = db.put_responses(&rows).await.map_err(|e| e.to_string());
         for write in batch.drain(..) {
