@@ -18,8 +18,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` says
 /// otherwise. mimalloc asks for huge pages and returns freed memory to the OS after
 /// 10 ms; touched again, each 2 MiB page is zeroed whole by the kernel for what may be a
-/// few small buffers. Under load that zeroing was the gateway's largest single cost (a
-/// third of its CPU per request, BENCHMARKS.md §9); with 4 KiB pages only the pages
+/// few small buffers. Under load that zeroing was the gateway's largest single symbol in
+/// a profile (8–15 % of its CPU, BENCHMARKS.md §9); with 4 KiB pages only the pages
 /// touched are zeroed.
 fn small_pages_only() -> std::io::Result<()> {
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
