@@ -252,12 +252,15 @@ impl Provider {
         }
     }
 
-    /// The chat parameters this provider accepts for `model` (the provider-side name):
-    /// [`Self::chat_params`] refined by LiteLLM's rules that key on the model name or on
-    /// its web-search capability.
+    /// The chat parameters this provider accepts for `model` (the provider-side name, or
+    /// an Azure deployment's `base_model`): [`Self::chat_params`] refined by LiteLLM's
+    /// rules that key on the model name, on its web-search capability, or on whether the
+    /// registry knows it (OpenAI's plain GPT models take no reasoning parameters).
     pub fn chat_params_for(self, model: &str, caps: Capabilities) -> ParamSpec {
         match self {
             Self::Compat(row) => compat_rules::chat_params(row, model, caps),
+            Self::OpenAi => openai::params::openai_chat_params(model, caps),
+            Self::Azure => openai::params::azure_chat_params(model),
             other => other.chat_params(),
         }
     }
@@ -584,10 +587,9 @@ fn flatten_text_only_content(req: &mut ChatRequest) {
     }
 }
 
-/// OpenAI's o-series (`o1`, `o3-mini`, `o4-mini`, …), by LiteLLM's test: `o` and a digit.
+/// OpenAI's o-series, by the model's last path segment.
 fn is_o_series(model: &str) -> bool {
-    let name = model.rsplit('/').next().unwrap_or(model).as_bytes();
-    name.len() > 1 && name[0] == b'o' && name[1].is_ascii_digit()
+    openai::params::is_o_series(model.rsplit('/').next().unwrap_or(model))
 }
 
 /// OpenAI models that take `max_completion_tokens` only: the o-series and gpt-5.

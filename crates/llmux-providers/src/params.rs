@@ -53,6 +53,9 @@ pub struct Capabilities {
     pub function_calling: bool,
     pub reasoning: bool,
     pub web_search: bool,
+    /// The registry lists the model under its provider (LiteLLM's catalog models, which
+    /// for OpenAI get the plain GPT parameter list).
+    pub catalog: bool,
 }
 
 /// A provider's supported parameters, as data.

@@ -318,6 +318,7 @@ proptest! {
                 function_calling: true,
                 reasoning: true,
                 web_search: false,
+                catalog: true,
             });
             let _ = p.build_chat_request(&req, &target());
         }

@@ -520,7 +520,7 @@ fn prepare_chat(
     let policy = merged_policy(&dep.params, o);
     apply_param_policy(
         req,
-        &dep.provider.chat_params_for(&dep.model, dep.capabilities),
+        &dep.chat_params(),
         dep.capabilities,
         &policy,
         dep.provider.id(),

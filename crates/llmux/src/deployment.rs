@@ -104,8 +104,8 @@ impl Deployment {
         };
         let provider = resolved.provider;
         let from_env = |names: &[&str]| names.iter().find_map(|n| env(n).filter(|v| !v.is_empty()));
-        let model_info = registry
-            .lookup(&resolved.model, Some(provider.id()))
+        let listed = registry.lookup(&resolved.model, Some(provider.id()));
+        let model_info = listed
             .map(|info| {
                 if opts.model_info.is_empty() {
                     info.clone()
@@ -125,6 +125,7 @@ impl Deployment {
                     function_calling: i.supports_function_calling.unwrap_or(false),
                     reasoning: i.supports_reasoning.unwrap_or(false),
                     web_search: i.supports_web_search.unwrap_or(false),
+                    catalog: listed.is_some(),
                 });
         // LiteLLM treats every claude-3-7-sonnet as reasoning, mapped or not.
         let capabilities = Capabilities {
@@ -251,6 +252,21 @@ impl Deployment {
                 .as_ref()
                 .and_then(|i| i.max_output_tokens.or(i.max_tokens)),
         }
+    }
+
+    /// The OpenAI parameters this deployment takes. An Azure deployment is judged by its
+    /// `model_info.base_model` when it declares one, as LiteLLM's `_get_azure_config` does.
+    pub(crate) fn chat_params(&self) -> llmux_providers::ParamSpec {
+        let base_model = match self.provider {
+            Provider::Azure => self
+                .model_info
+                .as_ref()
+                .and_then(|i| i.extra.get("base_model"))
+                .and_then(serde_json::Value::as_str),
+            _ => None,
+        };
+        self.provider
+            .chat_params_for(base_model.unwrap_or(&self.model), self.capabilities)
     }
 
     /// Fails before any call when the provider needs a key and none was found.

@@ -4,6 +4,7 @@
 
 pub mod azure;
 mod error;
+pub(crate) mod params;
 mod request;
 mod response;
 mod stream;
